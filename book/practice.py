@@ -1,0 +1,130 @@
+"""Practice profiles: read ``practice.yaml``, check it, and layer its style over the base.
+
+A profile is a folder: ``practice.yaml``, its assets (logo) and an optional
+``extra.css``. ``--practice`` takes a folder name under styles/practices/ or a
+path to a profile folder anywhere.
+"""
+from __future__ import annotations
+
+import functools
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import tinycss2.color4
+import yaml
+
+from .errors import Problem, SourceError, display
+from .model import Practice
+from .sources import read_yaml, validate
+
+PROJECT = Path(__file__).resolve().parent.parent
+STYLES = PROJECT / "styles"
+LOCALES = Path(__file__).resolve().parent / "locales"
+GENERIC_FAMILIES = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui"}
+DEFAULT_PRACTICE = "default"
+
+
+@dataclass
+class Profile:
+    """A loaded practice: its settings, its folder and its label catalogue."""
+
+    practice: Practice
+    folder: Path
+    labels: dict
+
+    @property
+    def logo_path(self) -> Optional[Path]:
+        return (self.folder / self.practice.logo) if self.practice.logo else None
+
+    @property
+    def extra_css(self) -> Optional[Path]:
+        p = self.folder / "extra.css"
+        return p if p.is_file() else None
+
+    def css(self, paper: Optional[str] = None) -> str:
+        """The practice's layer: custom properties over the base stylesheet, and the page size."""
+        p = self.practice
+        fam = lambda names: ", ".join(f'"{n}"' if n not in GENERIC_FAMILIES else n for n in names) + ", sans-serif"
+        size = {"a4": "A4", "letter": "letter"}[paper or p.paper]
+        return (
+            ":root {\n"
+            f"  --primary: {p.colors.primary};\n  --accent: {p.colors.accent};\n  --text: {p.colors.text};\n"
+            f"  --font-body: {fam(p.fonts.body)};\n  --font-headings: {fam(p.fonts.headings)};\n"
+            "}\n"
+            f"@page {{ size: {size}; }}\n"
+        )
+
+    @property
+    def figure_colors(self) -> dict[str, str]:
+        c = self.practice.colors
+        return {"marker": c.marker, "essential": c.essential, "spillover": c.spillover}
+
+
+def languages() -> list[str]:
+    return sorted(p.stem for p in LOCALES.glob("*.yaml"))
+
+
+@functools.lru_cache(maxsize=None)
+def labels(language: str) -> dict:
+    base = yaml.safe_load((LOCALES / "en.yaml").read_text(encoding="utf-8"))
+    lang = language.split("-")[0]
+    if lang != "en":
+        base.update(yaml.safe_load((LOCALES / f"{lang}.yaml").read_text(encoding="utf-8")))
+    return base
+
+
+@functools.lru_cache(maxsize=None)
+def font_installed(family: str) -> bool:
+    if family.lower() in GENERIC_FAMILIES:
+        return True
+    try:
+        out = subprocess.run(["fc-list", f":family={family}", "family"], capture_output=True, text=True, timeout=20).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return any(family.lower() in (n.strip().lower() for n in line.split(",")) for line in out.splitlines())
+
+
+def resolve(name_or_path: Optional[str]) -> Path:
+    """A profile folder from a name under styles/practices/ or a path."""
+    value = name_or_path or DEFAULT_PRACTICE
+    candidate = Path(value)
+    if ("/" in value or value.startswith(".")) or (candidate.is_dir() and not (STYLES / "practices" / value).is_dir()):
+        return candidate
+    return STYLES / "practices" / value
+
+
+def load(name_or_path: Optional[str] = None) -> Profile:
+    """Load and check a practice profile; raise SourceError naming file and field."""
+    folder = resolve(name_or_path)
+    path = folder / "practice.yaml"
+    if not path.is_file():
+        known = ", ".join(sorted(p.name for p in (STYLES / "practices").iterdir() if (p / "practice.yaml").is_file()))
+        raise SourceError([Problem(display(path), "", f"practice profile not found (known practices: {known})")])
+    problems: list[Problem] = []
+    raw = read_yaml(path, problems)
+    practice = validate(Practice, raw if raw is not None else ({} if not problems else None), path, problems)
+    if practice:
+        name = display(path)
+        for field in ("primary", "accent", "text", "marker", "essential", "spillover"):
+            value = getattr(practice.colors, field)
+            if tinycss2.color4.parse_color(value) is None:
+                problems.append(Problem(name, f"colors.{field}", f"not a CSS colour: {value!r}"))
+        for field in ("body", "headings"):
+            for family in getattr(practice.fonts, field):
+                if not font_installed(family):
+                    problems.append(Problem(name, f"fonts.{field}", f"font {family!r} is not installed (fc-list finds no such family)"))
+        if practice.logo:
+            logo = (folder / practice.logo).resolve()
+            if not logo.is_relative_to(folder.resolve()):
+                problems.append(Problem(name, "logo", f"{practice.logo!r} is outside the profile folder"))
+            elif not logo.is_file():
+                problems.append(Problem(name, "logo", f"file not found: {practice.logo}"))
+            elif logo.suffix.lower() not in (".svg", ".png"):
+                problems.append(Problem(name, "logo", f"must be an SVG or PNG file, got {logo.suffix or 'no extension'}"))
+        if practice.language.split("-")[0] not in languages():
+            problems.append(Problem(name, "language", f"unknown language {practice.language!r} (known: {', '.join(languages())})"))
+    if problems:
+        raise SourceError(problems)
+    return Profile(practice=practice, folder=folder.resolve(), labels=labels(practice.language))

@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""Build trigger-point self-massage books and client handouts from chapters/.
+
+Exit status: 0 success, 2 bad input (every problem printed as FILE: FIELD: message), 1 anything else.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import logging
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+log = logging.getLogger("book")
+
+
+def hold(value: str) -> tuple[int, int]:
+    parts = value.replace("-", " ").split()
+    try:
+        nums = tuple(int(p) for p in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be seconds, e.g. 60 or 30-90, got {value!r}")
+    if len(nums) == 1:
+        nums = (nums[0], nums[0])
+    if len(nums) != 2 or not (5 <= nums[0] <= nums[1] <= 300):
+        raise argparse.ArgumentTypeError(f"must be 5 to 300 seconds, e.g. 60 or 30-90, got {value!r}")
+    return nums
+
+
+def day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a date as YYYY-MM-DD, got {value!r}")
+
+
+def times(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 6:
+        raise argparse.ArgumentTypeError(f"must be 1 to 6, got {value!r}")
+    return int(value)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="make_book.py", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def common(sp, paper=True):
+        sp.add_argument("--chapters", type=Path, default=ROOT / "chapters", help="source folder (default: chapters/)")
+        sp.add_argument("--practice", default=None, help="practice name under styles/practices/ or a profile folder path (default: default)")
+        if paper:
+            sp.add_argument("--paper", choices=["a4", "letter"], help="paper size (default: the practice's)")
+
+    b = sub.add_parser("build", help="build the EPUB, the PDF book and one handout per spot")
+    common(b)
+    b.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build/)")
+
+    h = sub.add_parser("handout", help="one PDF: a handout, or a packet of several spots for one client")
+    common(h)
+    h.add_argument("spots", nargs="*", metavar="SPOT", help="spot numbers or slugs, in page order")
+    h.add_argument("--client", help="client's name, printed on every page")
+    h.add_argument("--date", type=day, help="date printed (YYYY-MM-DD; default today)")
+    h.add_argument("--side", choices=["left", "right", "both"], default="right", help="side to treat (the figure shows it)")
+    h.add_argument("--hold", type=hold, help="hold time in seconds: 60 or 30-90")
+    h.add_argument("--times-per-day", type=times, help="sessions a day, 1-6")
+    h.add_argument("--notes", help="therapist's notes for the client")
+    h.add_argument("--therapist", help="therapist's name")
+    h.add_argument("--batch", type=Path, help="CSV with a row per client (name,spots,side,notes,hold,times_per_day,therapist,date)")
+    h.add_argument("-o", "--output", type=Path, help="output PDF (default: build/handouts/<client>-<spots>.pdf); with --batch, a folder")
+
+    c = sub.add_parser("check", help="validate the sources and the practice; write nothing")
+    common(c, paper=False)
+
+    f = sub.add_parser("figure", help="write one spot's body-map figure as SVG")
+    common(f, paper=False)
+    f.add_argument("spot", help="spot number or slug")
+    f.add_argument("--side", choices=["left", "right", "both"], default="right")
+    f.add_argument("-o", "--output", type=Path, required=True, help="output .svg file")
+
+    sub.add_parser("regions", help="list the body views, region names and landmarks chapters may use")
+
+    pr = sub.add_parser("practice", help="practice profiles")
+    prs = pr.add_subparsers(dest="action", required=True, metavar="ACTION")
+    new = prs.add_parser("new", help="scaffold a commented profile in styles/practices/NAME/")
+    new.add_argument("name", help="folder name, e.g. harbour-physio")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(message)s", stream=sys.stdout)
+    logging.getLogger("weasyprint.progress").setLevel(logging.INFO if args.verbose else logging.WARNING)
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
+    from book.errors import SourceError
+
+    started = time.monotonic()
+    try:
+        return run(args, started)
+    except SourceError as e:
+        for problem in e.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(e.problems)} problem(s); nothing written.", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 1
+
+
+def run(args, started: float) -> int:
+    from book import build, bodymap
+    from book.errors import display
+
+    if args.command == "regions":
+        for view in bodymap.VIEWS:
+            print(f"{view}:\n  regions: {', '.join(sorted(bodymap.regions(view)))}\n  landmarks: {', '.join(sorted(bodymap.landmarks(view)))}")
+        return 0
+    if args.command == "practice":
+        from book.scaffold import new_practice
+
+        path = new_practice(args.name)
+        print(f"created {display(path)}; edit it, then: python make_book.py build --practice {args.name}")
+        return 0
+
+    job = build.Job(chapters=args.chapters, practice=args.practice, paper=getattr(args, "paper", None))
+    if args.command == "check":
+        book, profile = build.load(job)
+        print(f"ok: {len(book.spots)} spots, {len(book.references)} references, practice {profile.practice.name!r}")
+        return 0
+    if args.command == "figure":
+        from book.render import spot_figure, Target
+
+        book, profile = build.load(job)
+        spot = build.pick_spots(book, [args.spot])[0]
+        t = Target("epub")
+        spot_figure(spot, t, side=args.side, colors=profile.figure_colors)
+        data = next(iter(t.images.values()))
+        build.atomic_write(args.output, data)
+        print(f"wrote {display(args.output)}")
+        return 0
+    if args.command == "build":
+        written = build.build_all(job, args.out)
+        print(f"built {len(written)} files in {display(args.out)} in {time.monotonic() - started:.1f} s")
+        return 0
+    if args.command == "handout":
+        return handout(args, job, started)
+    return 1
+
+
+def handout(args, job, started: float) -> int:
+    from book import build
+    from book.errors import SourceError, display
+    from book.render import Personal
+
+    if args.batch:
+        from book.batch import run_batch
+
+        ok, failed = run_batch(job, args.batch, args.output or Path("build/handouts/batch"))
+        print(f"wrote {ok} packet(s), {failed} row(s) failed, in {time.monotonic() - started:.1f} s")
+        return 2 if failed else 0
+    if not args.spots:
+        raise SourceError([build.Problem("command line", "SPOT", "name at least one spot, e.g. handout 2 8 15")])
+    if len(args.spots) > build.PACKET_WARN:
+        log.warning("warning: %d spots in one packet; clients follow fewer items more faithfully (4 or fewer is better)", len(args.spots))
+    personal = Personal(client=args.client, date=args.date, side=args.side, hold_seconds=args.hold,
+                        times_per_day=args.times_per_day, notes=args.notes, therapist=args.therapist)
+    name = "-".join([build.safe_name(args.client)] if args.client else []) or "handout"
+    out = args.output or Path("build/handouts") / f"{name}-{'-'.join(build.safe_name(s) for s in args.spots)}.pdf"
+    build.write_handout(job, args.spots, personal, out)
+    print(f"wrote {display(out)}")
+    print(f"1 handout ({len(args.spots)} page(s)) in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian machine (Python 3.11, root) and builds every output with
+# the default practice into build/. Safe to run again. --no-build only installs.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+debs=(fontconfig fonts-noto-core fonts-dejavu-core fonts-liberation2 poppler-utils default-jre-headless libpango-1.0-0 libpangoft2-1.0-0)
+missing=()
+for d in "${debs[@]}"; do dpkg -s "$d" >/dev/null 2>&1 || missing+=("$d"); done
+# Java may already be present without Debian's package; EPUBCheck only needs `java`.
+if command -v java >/dev/null 2>&1; then missing=("${missing[@]/default-jre-headless}"); fi
+missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+python3 -m pip install -q --disable-pip-version-check -e ".[test]"
+
+if [ "${1:-}" != "--no-build" ]; then
+  python3 make_book.py build
+fi
