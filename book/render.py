@@ -206,7 +206,7 @@ def book_parts(book: Book, profile: Profile, target: Target) -> list[dict]:
     parts: list[dict] = []
 
     def add(slug: str, title: str, kind: str, template: str, role: str, **extra) -> None:
-        body = env.get_template(template).render(**ctx, slug=slug, title=title, kind=kind, **extra)
+        body = env.get_template(template).render(**ctx, slug=slug, title=title, kind=kind, role=role, **extra)
         parts.append({"slug": slug, "title": title, "kind": kind, "role": role, "html": body, **extra})
 
     def section(item, role: str) -> None:

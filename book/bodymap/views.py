@@ -1,0 +1,322 @@
+"""The drawn views: outlines, guide lines, named regions and landmarks.
+
+All coordinates are view units (the SVG viewBox). Regions and landmarks are
+given for the body's RIGHT side; the engine mirrors them for the left side.
+Front and back share one outline, drawn as the half on the viewer's left
+(x <= 100) and mirrored. On the front view the body's right side is on the
+viewer's left; on the back view it is on the viewer's right.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .geometry import ellipse, mirror
+
+C = "c"  # corner marker
+
+
+@dataclass(frozen=True)
+class Landmark:
+    x: float
+    y: float
+    where: str  # "on the side of the {side}hip", {side} is "right ", "left " or ""
+    overview: tuple[str, float, float]  # position on the front or back full body (body's right side)
+
+
+@dataclass
+class View:
+    name: str
+    what: str  # "the front of the body"
+    width: float
+    height: float
+    outline: list  # closed outline, whole body
+    guides: list = field(default_factory=list)  # open lines (x, y[, "c"]) drawn thin inside the body
+    closed_guides: list = field(default_factory=list)  # small closed guide shapes (kneecaps, ear)
+    overlays: list = field(default_factory=list)  # closed shapes drawn on top (the arm on the side view)
+    regions: dict = field(default_factory=dict)
+    landmarks: dict = field(default_factory=dict)
+    symmetric: bool = False  # front/back: "left" and "both" mirror about the midline
+    fallback: tuple = ("front", 100, 200)  # overview position for a raw [x, y] marker on a close-up
+
+
+def _whole(half: list) -> list:
+    """A symmetric closed outline from its left half (top centre ... bottom centre)."""
+    return half + mirror(half[::-1], 200)[1:-1]
+
+
+def _both(lines: list) -> list:
+    return lines + [mirror(line, 200) for line in lines]
+
+
+# ---------------------------------------------------------------- front / back
+# Adult man, 7.5 heads tall (head 51 units), standing, arms a little away from the
+# body, palms forward (anatomical position).
+_BODY_HALF = [
+    (100, 8), (89, 10.5), (82, 19), (80.5, 31), (81, 38),
+    (78.5, 38.5), (77.5, 44), (79.5, 50.5), (81.5, 51, C),  # ear
+    (83.5, 56), (88.5, 62.5, C),  # jaw to neck
+    (88.5, 70), (85, 75.5), (72, 80), (60, 84), (52.5, 90), (48.5, 100),  # neck, trapezius, shoulder
+    (47, 112), (45, 128), (42, 146), (38.5, 168), (33.5, 192),  # outer arm to wrist
+    (31, 199), (27.5, 203), (24, 209), (23, 215.5), (25, 216), (28.5, 212, C),  # thumb
+    (28, 222), (30.5, 232), (34.5, 232.5), (37.5, 225), (38.5, 212), (39.5, 200),  # fingers, palm
+    (41.5, 186), (46, 168), (49, 150), (52.5, 133), (56.5, 110, C),  # inner arm to armpit
+    (58, 122), (61.5, 145), (62, 160), (59.5, 178), (58, 196),  # chest, waist, hip
+    (59.5, 222), (63.5, 254), (67.5, 280), (68, 295), (67.5, 312),  # outer thigh, knee
+    (70, 338), (75.5, 362),  # calf, ankle
+    (75, 372), (72.5, 382), (75, 391), (86, 393), (94, 391.5), (95.5, 384),  # foot
+    (92.5, 372), (91, 357), (90.5, 330), (92.5, 300), (93, 283),  # inner ankle, calf, knee
+    (96, 250), (99, 221), (100, 214, C),  # inner thigh, crotch
+]
+BODY_OUTLINE = _whole(_BODY_HALF)
+
+_FRONT_GUIDES = _both([
+    [(97, 83), (88, 81), (77, 81.5), (66, 84)],  # collarbone
+    [(60, 104), (65, 118), (76, 123), (94, 120)],  # lower edge of the chest muscle
+    [(64, 176), (76, 192), (92, 210)],  # groin crease
+    [(75, 142), (74, 160), (74, 175)],  # side of the belly muscle
+    [(80.5, 40), (81.8, 44.5), (80.5, 49)],  # inner ear
+    [(92, 382), (92, 390)], [(86, 383), (86.5, 391.5)], [(80.5, 382), (80, 390.5)],  # toes
+    [(42, 147), (46, 150)],  # elbow crease
+])
+_FRONT_CLOSED = _both([ellipse(80.5, 290, 7, 8.5, 10)])  # kneecaps
+_FRONT_LINES = [[(100, 122), (100, 140)], [(98.5, 162), (100, 164.5), (101.5, 162)]]  # breastbone, navel
+
+
+def _flip(points: list) -> list:
+    return mirror(points, 200)
+
+
+FRONT_REGIONS = {
+    "face": [(100, 24), (80, 24), (80, 50), (88, 62), (100, 64)],
+    "side-of-neck": [(93, 60), (84, 60), (76, 78), (88, 82), (94, 70)],
+    "chest": [(100, 84), (66, 85), (58, 104), (62, 126), (100, 128)],
+    "front-of-shoulder": [(67, 83), (52, 88), (46, 100), (47, 113), (56, 112), (62, 98)],
+    "front-upper-arm": [(47, 104), (56, 108), (53, 130), (49, 148), (41, 148), (44, 125)],
+    "inner-upper-arm": [(50, 110), (57.5, 110), (54, 130), (49.5, 150), (45.5, 149), (48, 130)],
+    "front-forearm": [(41, 147), (49.5, 150), (45, 172), (40.5, 196), (32, 194), (37, 170)],
+    "thumb-and-index": [(31, 197), (21, 205), (22, 219), (28, 220), (33, 230), (36, 222), (34, 205)],
+    "abdomen": [(100, 126), (60, 126), (63, 150), (62, 170), (70, 182), (100, 184)],
+    "groin": [(100, 188), (86, 186), (72, 186), (82, 204), (96, 218), (101, 216)],
+    "hip-front": [(56, 166), (68, 170), (77, 186), (74, 204), (60, 208), (54, 188)],
+    "front-thigh": [(67, 200), (92, 214), (91, 240), (88, 272), (76, 280), (70, 252), (66, 225)],
+    "inner-thigh": [(91, 212), (101, 214), (100, 240), (95, 282), (88, 280), (90, 245)],
+    "outer-thigh": [(55, 192), (64, 204), (66, 240), (72, 282), (64, 284), (58, 240), (53, 210)],
+    "knee-front": ellipse(80.5, 290, 14, 14),
+    "shin": [(74, 302), (88, 302), (88, 330), (86, 358), (78, 360), (76, 330)],
+    "front-ankle": [(73, 358), (95, 358), (95, 374), (73, 374)],
+    "top-of-foot": [(71, 370), (97, 370), (98, 386), (71, 386)],
+    "big-toe": [(88, 381), (97, 381), (98, 395), (88, 395)],
+}
+
+BACK_REGIONS = {name: _flip(pts) for name, pts in {
+    "back-of-head": [(100, 6), (79, 10), (77, 30), (78, 50), (100, 56)],
+    "back-of-neck": [(100, 54), (83, 56), (85, 76), (92, 82), (100, 84)],
+    "top-of-shoulder": [(89, 68), (84, 76), (66, 80), (52, 88), (55, 96), (70, 90), (92, 86)],
+    "shoulder-blade": [(66, 92), (87, 94), (86, 114), (81, 136), (70, 122), (63, 106)],
+    "inner-shoulder-blade": [(84, 92), (92, 92), (92, 112), (87, 136), (80, 136), (85, 114)],
+    "between-shoulder-blades": [(100, 88), (91, 88), (89, 112), (87, 136), (100, 138)],
+    "mid-back": [(100, 132), (62, 128), (60, 145), (61, 160), (100, 162)],
+    "back-of-shoulder": [(62, 86), (52, 88), (46, 100), (47, 114), (56, 112), (63, 100)],
+    "back-of-upper-arm": [(47, 104), (57, 108), (53, 130), (50, 146), (41, 146), (44, 125)],
+    "outer-elbow": ellipse(42, 151, 6, 7),
+    "back-of-forearm": [(40, 150), (49.5, 150), (45, 172), (40.5, 196), (32, 194), (37, 170)],
+    "back-of-wrist": [(31, 188), (42, 190), (41, 204), (29, 202)],
+    "back-of-hand": [(29, 198), (21, 205), (22, 219), (28, 222), (30, 235), (36, 235), (40, 215), (40, 199)],
+    "low-back": [(100, 156), (61, 156), (60, 172), (64, 186), (100, 188)],
+    "sacrum": [(100, 182), (89, 182), (93, 200), (100, 212)],
+    "tailbone": [(100, 205), (96.5, 204), (97.5, 213), (100, 216)],
+    "buttock": [(99, 182), (62, 182), (56, 200), (62, 216), (78, 226), (99, 226)],
+    "lower-buttock": [(99, 208), (62, 206), (66, 222), (80, 230), (99, 230)],
+    "back-of-thigh": [(64, 220), (80, 226), (98, 226), (93, 270), (88, 282), (72, 282), (66, 250)],
+    "back-of-knee": ellipse(80.5, 292, 12, 10),
+    "calf": [(70, 300), (92, 300), (91, 330), (87, 352), (77, 352), (72, 330)],
+}.items()}
+
+_BACK_GUIDES = _both([
+    [(96, 92), (88, 94), (84, 114), (80, 132, C), (72, 120), (64, 104)],  # shoulder blade
+    [(87, 98), (76, 96), (64, 92)],  # spine of the shoulder blade
+    [(100, 212), (90, 224), (74, 222), (62, 212)],  # buttock fold
+    [(74, 292), (80.5, 294), (87, 292)],  # knee crease
+    [(60.5, 176), (70, 170), (84, 168)],  # top of the hip bone
+    [(43, 146), (40.5, 151)],  # elbow
+])
+_BACK_LINES = [[(100, 70), (100, 190)], [(100, 196), (100, 214)]]  # spine, cleft
+
+FRONT_LANDMARKS = {
+    "scalenes": Landmark(88, 74, "on the side of the {side}neck, just above the collarbone", ("front", 88, 74)),
+    "pectoralis": Landmark(67, 98, "on the {side}upper chest, close to the armpit", ("front", 67, 98)),
+    "tibialis-anterior": Landmark(77.5, 312, "on the {side}upper shin, just outside the shin bone",
+                                  ("front", 77.5, 312)),
+    "iliacus": Landmark(70, 182, "just inside the {side}front hip bone", ("front", 70, 182)),
+}
+
+
+def _back(x: float, y: float, where: str) -> Landmark:
+    return Landmark(200 - x, y, where, ("back", 200 - x, y))
+
+
+BACK_LANDMARKS = {
+    "thoracolumbar-corner": _back(89, 158, "low on the {side}back, where the lowest rib meets the long back muscle"),
+    "upper-erector": _back(94.5, 96, "beside the spine between the {side}shoulder blade and the spine"),
+    "l5-erector": _back(94.5, 182, "low on the {side}back, beside the spine just above the flat bone at its base"),
+    "upper-outer-buttock": _back(70, 192, "in the upper outer part of the {side}buttock"),
+    "infraspinatus": _back(75, 108, "on the {side}shoulder blade, below its bony ridge"),
+    "forearm-extensors": _back(42, 162, "on the back of the {side}forearm, just below the outer elbow"),
+}
+
+# ---------------------------------------------------------------- side (body's right side, face to the viewer's right)
+_SIDE = [
+    (100, 8), (111, 12), (118, 21), (120, 31), (119.5, 35), (123, 42), (120, 45, C),  # forehead, nose
+    (120.5, 48.5), (119.5, 51), (119.5, 56), (114, 60), (107, 62, C),  # lips, chin, under the jaw
+    (107, 70), (109, 80), (116, 90), (119, 104), (116, 122),  # neck, chest
+    (113, 140), (116.5, 158), (116, 175), (112, 192), (113, 206),  # belly, groin
+    (114, 235), (111, 268), (110, 284), (111, 293), (107, 304),  # thigh, kneecap
+    (105, 330), (103, 356), (103, 368),  # shin, ankle
+    (109, 375), (120, 383), (129, 389), (128, 393), (90, 393), (85.5, 390), (84, 381),  # foot
+    (88, 364), (88, 345), (82, 318), (85, 296), (85, 280),  # achilles, calf, back of knee
+    (82, 250), (76, 222), (74, 204), (77, 180), (84, 162),  # back of thigh, buttock, low back
+    (82, 140), (78, 112), (79, 92), (86, 74), (88, 64, C),  # upper back, nape
+    (83, 56), (79, 44), (80, 28), (86, 15),  # back of the skull
+]
+_SIDE_ARM = [
+    (90, 82), (101, 80), (106, 88), (106, 108), (104, 136), (113, 140), (126, 141),  # shoulder, upper arm, forearm
+    (133, 140), (140, 141), (146, 146), (143, 149), (136, 150), (128, 153), (112, 155), (100, 156),  # hand, underside
+    (91, 150), (89, 128), (88, 100),  # back of the arm
+]
+_SIDE_GUIDES = [
+    [(101.5, 33), (104, 30), (108, 33)],  # eye
+    [(93, 52), (98, 57), (107, 62)],  # jaw
+    [(86, 168), (98, 166), (110, 172)],  # top of the hip bone
+    [(80, 214), (88, 222), (94, 221)],  # buttock fold
+    [(104, 294), (107, 300), (105, 306)],  # kneecap edge
+    [(96, 370), (98, 365), (100, 370)],  # ankle bone
+]
+_SIDE_CLOSED = [[(93, 36), (96, 34), (97.5, 40), (96, 46), (93, 45.5)]]  # ear
+
+SIDE_REGIONS = {
+    "low-back": [(70, 150), (96, 152), (96, 182), (72, 186)],
+    "buttock": [(68, 180), (94, 178), (96, 210), (88, 226), (68, 226)],
+    "side-of-hip": [(86, 174), (110, 174), (112, 206), (88, 208)],
+    "outer-thigh": [(88, 206), (108, 206), (106, 250), (102, 286), (92, 286), (88, 250)],
+    "front-thigh": [(104, 204), (120, 204), (118, 250), (114, 290), (101, 288), (103, 250)],
+    "back-of-thigh": [(70, 216), (90, 216), (90, 286), (80, 286), (76, 250)],
+    "outer-knee": ellipse(96.5, 294, 10, 11),
+    "outer-calf": [(86, 304), (104, 304), (100, 340), (96, 358), (88, 358), (88, 330)],
+    "outer-ankle": ellipse(97.5, 369, 7, 6),
+}
+SIDE_LANDMARKS = {
+    "gluteus-medius": Landmark(92, 184, "on the side of the {side}hip, just below the rim of the pelvis",
+                               ("back", 138, 184)),
+    "vastus-lateralis": Landmark(106, 262, "on the outer front of the lower {side}thigh, a hand's width above the knee",
+                                 ("front", 66, 262)),
+}
+
+# ---------------------------------------------------------------- head (right side of head and neck, face to the right)
+_HEAD = [
+    (98, 14), (126, 20), (144, 36), (151, 58), (150, 66), (154, 76), (160, 90), (157, 93, C),  # forehead, nose
+    (151, 96), (153, 102), (149, 106), (152, 111), (150, 118), (148, 128), (140, 134),  # lips, chin
+    (124, 136), (114, 139, C), (112, 152), (114, 168), (120, 184), (126, 200), (128, 220, C),  # throat, front of the neck
+    (22, 220, C), (30, 200), (50, 185), (64, 172), (68, 156), (66, 142, C),  # shoulder, back of the neck
+    (58, 128), (50, 108), (47, 80), (52, 50), (68, 26),  # back of the skull
+]
+_HEAD_GUIDES = [
+    [(133, 67), (139, 63), (146, 66)],  # eyebrow
+    [(136, 73), (141, 70.5), (146, 73)], [(137, 75), (142, 76), (146, 74)],  # eyelids
+    [(149, 93), (145, 92), (145, 88)],  # nostril
+    [(144, 106), (150, 106)],  # lips
+    [(101, 114), (103, 124), (108, 130), (124, 134), (142, 133)],  # jaw line
+    [(104, 88), (116, 87), (128, 84)],  # cheekbone
+    [(88, 140), (100, 170), (116, 204)],  # neck muscle (sternocleidomastoid)
+    [(126, 200), (90, 198), (70, 194)],  # collarbone
+    [(72, 40), (100, 28), (130, 36)],  # (hairline left out; skull curve hint)
+]
+_HEAD_GUIDES.pop()  # keep the guide list short
+_HEAD_CLOSED = [[(92, 80), (97, 74), (104, 78), (104, 90), (101, 100), (100, 110), (94, 112), (90, 104), (90, 92)]]
+_HEAD_INNER_EAR = [(99, 82), (96, 90), (99, 97)]
+_HEAD_GUIDES.append(_HEAD_INNER_EAR)
+
+HEAD_REGIONS = {
+    "top-of-head": [(40, 0), (160, 0), (150, 30), (110, 30), (60, 40), (40, 40)],
+    "forehead": [(124, 16), (160, 30), (158, 60), (132, 60), (124, 40)],
+    "eyebrow": [(128, 58), (153, 58), (153, 68), (128, 69)],
+    "behind-eye": ellipse(138, 74, 8, 6),
+    "temple": [(108, 44), (128, 44), (132, 68), (122, 80), (106, 78)],
+    "side-of-head": [(56, 36), (110, 30), (112, 70), (90, 72), (60, 84)],
+    "ear": [(92, 80), (97, 74), (104, 78), (104, 90), (101, 100), (100, 110), (94, 112), (90, 104), (90, 92)],
+    "behind-ear": [(74, 78), (90, 76), (92, 112), (86, 124), (74, 116)],
+    "cheek": [(106, 90), (136, 86), (146, 96), (140, 108), (112, 108)],
+    "jaw": [(102, 100), (112, 102), (136, 112), (150, 114), (152, 136), (110, 138), (100, 120)],
+    "teeth": [(128, 96), (150, 96), (152, 117), (128, 117)],
+    "back-of-head": [(44, 40), (74, 40), (74, 78), (70, 118), (44, 118)],
+    "base-of-skull": [(46, 112), (86, 118), (84, 134), (60, 136)],
+    "side-of-neck": [(86, 134), (110, 140), (118, 196), (82, 196), (80, 160)],
+    "back-of-neck": [(50, 126), (84, 130), (80, 190), (40, 190)],
+    "throat": [(110, 136), (130, 136), (132, 210), (116, 206)],
+}
+HEAD_LANDMARKS = {
+    "masseter": Landmark(116, 114, "on the {side}jaw muscle, in front of the ear and below the cheekbone",
+                         ("front", 84.5, 50)),
+    "suboccipitals": Landmark(68, 128, "at the base of the skull, beside the spine on the {side}side",
+                              ("back", 108, 52)),
+}
+
+# ---------------------------------------------------------------- sole (right foot from below, big toe on the viewer's right)
+_SOLE = [
+    (100, 242), (80, 236), (72, 214), (71, 190), (67, 150), (62, 110), (60, 80),  # heel, outer edge
+    (59, 66), (61, 57), (66, 54), (70, 58, C),  # little toe
+    (71, 47), (75, 42), (81, 44, C),  # 4th toe
+    (83, 36), (88, 31), (94, 33, C),  # 3rd toe
+    (97, 25), (103, 21), (109, 24, C),  # 2nd toe
+    (113, 14), (122, 10), (131, 13), (136, 22), (137, 34),  # big toe
+    (140, 60), (139, 86), (131, 120), (126, 150), (127, 185), (125, 215), (117, 236),  # inner edge, arch
+]
+_SOLE_GUIDES = [
+    [(63, 66), (66, 68), (69.5, 66)], [(73, 56), (77, 58), (81, 55)], [(85, 47), (89, 49), (94, 46)],
+    [(98, 40), (103, 42), (109, 39)], [(113, 44), (124, 47), (136, 42)],  # toe creases
+    [(64, 84), (90, 76), (116, 70), (138, 74)],  # edge of the ball of the foot
+    [(76, 206), (99, 198), (124, 204)],  # edge of the heel pad
+]
+SOLE_REGIONS = {
+    "toes": [(52, 0), (148, 0), (148, 44), (113, 50), (100, 44), (86, 52), (74, 60), (52, 72)],
+    "ball-of-foot": [(52, 66), (82, 54), (112, 46), (148, 44), (148, 96), (96, 92), (52, 100)],
+    "arch": [(52, 100), (100, 94), (148, 92), (148, 200), (100, 198), (52, 204)],
+    "heel": [(52, 198), (100, 194), (148, 196), (148, 250), (52, 250)],
+}
+SOLE_LANDMARKS = {
+    "arch": Landmark(104, 142, "in the middle of the arch of the {side}foot", ("back", 112, 386)),
+}
+
+VIEW_DATA = {
+    "front": View("front", "the front of the body", 200, 400, BODY_OUTLINE, _FRONT_GUIDES + _FRONT_LINES,
+                  _FRONT_CLOSED, [], FRONT_REGIONS, FRONT_LANDMARKS, symmetric=True),
+    "back": View("back", "the back of the body", 200, 400, BODY_OUTLINE, _BACK_GUIDES + _BACK_LINES,
+                 [], [], BACK_REGIONS, BACK_LANDMARKS, symmetric=True),
+    "side": View("side", "the right side of the body", 200, 400, _SIDE, _SIDE_GUIDES, _SIDE_CLOSED, [_SIDE_ARM],
+                 SIDE_REGIONS, SIDE_LANDMARKS, fallback=("front", 62, 230)),
+    "head": View("head", "the right side of the head and neck", 200, 220, _HEAD, _HEAD_GUIDES, _HEAD_CLOSED, [],
+                 HEAD_REGIONS, HEAD_LANDMARKS, fallback=("front", 88, 40)),
+    "sole": View("sole", "the sole of the right foot", 200, 250, _SOLE, _SOLE_GUIDES, [], [],
+                 SOLE_REGIONS, SOLE_LANDMARKS, fallback=("back", 114, 386)),
+}
+
+# Plain names of the regions, the same on every view that has them.
+REGION_NAMES = {
+    "face": "face", "side-of-neck": "side of the neck", "chest": "chest", "front-of-shoulder": "front of the shoulder",
+    "front-upper-arm": "front of the upper arm", "inner-upper-arm": "inner upper arm", "front-forearm": "front of the forearm",
+    "thumb-and-index": "thumb and index finger", "abdomen": "belly", "groin": "groin", "hip-front": "front of the hip",
+    "front-thigh": "front of the thigh", "inner-thigh": "inner thigh", "outer-thigh": "outer thigh",
+    "knee-front": "front of the knee", "shin": "shin", "front-ankle": "front of the ankle", "top-of-foot": "top of the foot",
+    "big-toe": "big toe", "back-of-head": "back of the head", "back-of-neck": "back of the neck",
+    "top-of-shoulder": "top of the shoulder", "shoulder-blade": "shoulder blade",
+    "inner-shoulder-blade": "inner edge of the shoulder blade", "between-shoulder-blades": "between the shoulder blades",
+    "mid-back": "mid back", "back-of-shoulder": "back of the shoulder", "back-of-upper-arm": "back of the upper arm",
+    "outer-elbow": "outer elbow", "back-of-forearm": "back of the forearm", "back-of-wrist": "back of the wrist",
+    "back-of-hand": "back of the hand", "low-back": "low back", "sacrum": "flat bone at the base of the spine",
+    "tailbone": "tailbone", "buttock": "buttock", "lower-buttock": "lower buttock", "back-of-thigh": "back of the thigh",
+    "back-of-knee": "back of the knee", "calf": "calf", "side-of-hip": "side of the hip", "outer-knee": "outer knee",
+    "outer-calf": "outer calf", "outer-ankle": "outer ankle", "top-of-head": "top of the head", "forehead": "forehead",
+    "eyebrow": "eyebrow", "behind-eye": "area behind the eye", "temple": "temple", "side-of-head": "side of the head",
+    "ear": "ear", "behind-ear": "area behind the ear", "cheek": "cheek", "jaw": "jaw", "teeth": "teeth",
+    "base-of-skull": "base of the skull", "throat": "throat", "heel": "heel", "arch": "arch of the foot",
+    "ball-of-foot": "ball of the foot", "toes": "toes",
+}

@@ -1,0 +1,52 @@
+"""``make_book.py practice new NAME``: a commented practice profile to edit.
+
+The comments are generated from the schema (book/model.py, Practice), so they
+never drift from what the loader accepts.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from .errors import Problem, SourceError, display
+from .model import Practice
+from .practice import STYLES
+
+
+def _lines(model: type[BaseModel], indent: str = "") -> list[str]:
+    out = []
+    for name, field in model.model_fields.items():
+        doc = field.description or ""
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            out.append(f"{indent}# {name}:{'  # ' + (annotation.__doc__ or '').strip().splitlines()[0] if annotation.__doc__ else ''}")
+            out += _lines(annotation, indent + "  ")
+            continue
+        default = field.get_default(call_default_factory=True)
+        shown = "" if default is None else (f"[{', '.join(repr(d) if ' ' in str(d) else str(d) for d in default)}]"
+                                             if isinstance(default, list) else f'"{default}"' if isinstance(default, str) and default.startswith("#") else str(default))
+        out.append(f"{indent}# {name}: {shown}" + (f"    # {doc}" if doc else ""))
+    return out
+
+
+def new_practice(name: str, root: Path = STYLES / "practices") -> Path:
+    """Create root/NAME/practice.yaml; refuse a bad name or an existing folder."""
+    if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", name):
+        raise SourceError([Problem("command line", "NAME", f"use lower-case letters, digits and dashes, got {name!r}")])
+    folder = root / name
+    if folder.exists():
+        raise SourceError([Problem(display(folder), "", "already exists; choose another name")])
+    body = [
+        f"# Practice profile '{name}'. State only what differs from the defaults shown in the comments;",
+        "# every field and its default is defined in book/model.py (class Practice).",
+        "# Put the logo (SVG or PNG) in this folder; an optional extra.css here is applied last.",
+        "",
+        f"name: {name.replace('-', ' ').title()}",
+        *[line for line in _lines(Practice) if not line.startswith("# name:")],
+        "",
+    ]
+    folder.mkdir(parents=True)
+    (folder / "practice.yaml").write_text("\n".join(body), encoding="utf-8")
+    return folder / "practice.yaml"
