@@ -18,7 +18,7 @@ from .render import Personal
 
 log = logging.getLogger("book")
 
-MAX_NOTES = 600
+MAX_NOTES = 400
 PACKET_WARN = 4
 
 
@@ -81,17 +81,11 @@ def render_handout(book: Book, profile: practice.Profile, spots: list, personal:
     """Lay out a handout or packet and check that every spot fits on exactly one page."""
     html = render.handout_html(book, spots, profile, personal)
     document = pdf.render(html, profile, "handout", paper, base=profile.folder)
-    starts = [next((int(a.split("-")[1]) for a in page.anchors if a.startswith("handout-")), None) for page in document.pages]
     problems = []
-    for spot in spots:
-        if starts.count(spot.number) == 0:
-            continue
-        i = starts.index(spot.number)
-        extra = 0
-        while i + 1 + extra < len(starts) and starts[i + 1 + extra] is None:
-            extra += 1
-        if extra:
-            over = overflow_mm(document.pages[i + 1])
+    for i, spot in enumerate(spots, 1):
+        pages = [page for page in document.pages if f"handout-{i}" in page.anchors]
+        if len(pages) > 1:
+            over = sum(overflow_mm(page) for page in pages[1:])
             problems.append(Problem(display(spot.source), "handout",
                                     f"spot {spot.number} does not fit on one {paper} page: about {over:.0f} mm "
                                     f"runs onto a second page; shorten its text or the notes"))
@@ -101,22 +95,19 @@ def render_handout(book: Book, profile: practice.Profile, spots: list, personal:
 
 
 def overflow_mm(page) -> float:
-    """How far content reaches down an overflow page, in millimetres."""
-    bottom, top = 0.0, None
+    """How far the content reaches down an overflow page, in millimetres."""
+    top = page._page_box.content_box_y()
+    bottom = top
 
     def walk(box):
-        nonlocal bottom, top
+        nonlocal bottom
         for child in getattr(box, "children", []) or []:
-            if getattr(child, "element_tag", None) in ("footer",):
-                continue
-            if hasattr(child, "text") and child.text and child.text.strip():
-                y = child.position_y
-                top = y if top is None else min(top, y)
-                bottom = max(bottom, y + child.height)
+            if getattr(child, "element_tag", None) not in ("html", "body", "article"):
+                bottom = max(bottom, child.position_y + child.margin_height())
             walk(child)
 
     walk(page._page_box)
-    return max(0.0, (bottom - (top or 0))) * 25.4 / 96
+    return (bottom - top) * 25.4 / 96
 
 
 def write_handout(job: Job, keys: list[str], personal: Personal, out: Path, book=None, profile=None) -> Path:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import difflib
 import html
-from typing import Optional, Sequence
+from typing import Sequence
 
 from .geometry import area, flatten, inside, mirror, path_d
 from .views import REGION_NAMES, VIEW_DATA, View
@@ -226,7 +226,8 @@ def _join(words: list[str]) -> str:
 def _where(v: View, marker, side: str) -> str:
     word = {"right": "right ", "left": "left ", "both": ""}[side]
     if isinstance(marker, str):
-        text = v.landmarks[marker].where.format(side=word)
+        where = v.landmarks[marker].where
+        text = where.format(side=word) if "{side}" in where else where + (f", {side} side" if side != "both" else "")
     else:
         x, y = _to_units(v, marker)
         hits = [n for n, pts in v.regions.items() if inside(x, y, flatten(pts, steps=4))]
@@ -244,7 +245,7 @@ def describe(view, marker, essential, spillover, side="right") -> str:
     if spillover:
         out += f" May also hurt: {_join([REGION_NAMES[n] for n in spillover])}."
     if side == "both" and not v.symmetric:
-        out += f" The drawing shows the right side; the same applies to both sides."
+        out += f" The drawing shows the right side."
     return out
 
 
@@ -260,6 +261,19 @@ def overview_position(view: str, marker) -> tuple[str, float, float]:
     return v.fallback
 
 
+DOT = 7.0  # radius of a numbered spot on the overview
+
+
+def _free_place(x: float, y: float, placed: list, outline) -> tuple[float, float]:
+    """(x, y), or the nearest spot around it inside the body that no earlier dot covers."""
+    for ring in range(0, 4):
+        for dx, dy in ((0, 0),) if ring == 0 else ((0, 1), (1, 0), (-1, 0), (0, -1), (.7, .7), (-.7, .7), (.7, -.7), (-.7, -.7)):
+            cx, cy = x + dx * ring * 2 * DOT, y + dy * ring * 2 * DOT
+            if all((cx - px) ** 2 + (cy - py) ** 2 >= (2 * DOT + 0.5) ** 2 for px, py in placed) and inside(cx, cy, outline):
+                return cx, cy
+    return x, y
+
+
 def overview(spots: list[tuple[int, str, object]], colors=None, uid="", labels=None) -> str:
     """Front and back full body side by side, every spot numbered at its place."""
     colors = {**DEFAULT_COLORS, **(colors or {})}
@@ -269,14 +283,18 @@ def overview(spots: list[tuple[int, str, object]], colors=None, uid="", labels=N
     for i, name in enumerate(("front", "back")):
         v = VIEW_DATA[name]
         clips[name] = path_d(v.outline)
-        dots = []
+        dots, placed = [], []
+        outline = flatten(v.outline)
         for number, view, marker in spots:
             where, x, y = overview_position(view, marker)
-            if where == name:
-                dots.append(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="7" fill="{_esc(colors["marker"])}" '
-                            f'stroke="white" stroke-width="1.2"/>'
-                            f'<text x="{_n(x)}" y="{_n(y + 3.4)}" text-anchor="middle" font-family="sans-serif" '
-                            f'font-size="9.5" font-weight="bold" fill="white">{number}</text>')
+            if where != name:
+                continue
+            x, y = _free_place(x, y, placed, outline)
+            placed.append((x, y))
+            dots.append(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{DOT}" fill="{_esc(colors["marker"])}" '
+                        f'stroke="white" stroke-width="1.2"/>'
+                        f'<text x="{_n(x)}" y="{_n(y + 3.4)}" text-anchor="middle" font-family="sans-serif" '
+                        f'font-size="9.5" font-weight="bold" fill="white">{number}</text>')
         parts.append(f'<g transform="translate({i * 200} 0)">' + _body(v, False, uid, name, colors, [], [], [False])
                      + f'<text x="100" y="412" text-anchor="middle" font-family="sans-serif" font-size="12" '
                      f'fill="#222">{_esc(labels[name])}</text>' + f'<g class="spots">{"".join(dots)}</g></g>')
@@ -291,6 +309,6 @@ def overview_description(spots) -> str:
     items = []
     for number, view, marker in spots:
         v = VIEW_DATA[view]
-        where = v.landmarks[marker].where.format(side="right ") if isinstance(marker, str) else _where(v, marker, "right")
+        where = _where(v, marker, "right")
         items.append(f"{number}: {where}")
     return "Front and back of the body with each spot numbered. " + "; ".join(items) + "."

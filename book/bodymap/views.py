@@ -19,7 +19,7 @@ C = "c"  # corner marker
 class Landmark:
     x: float
     y: float
-    where: str  # "on the side of the {side}hip", {side} is "right ", "left " or ""
+    where: str  # "on the side of the {side}hip"; {side} is "right ", "left " or ""; without it ", right side" is added
     overview: tuple[str, float, float]  # position on the front or back full body (body's right side)
 
 
@@ -55,11 +55,11 @@ _BODY_HALF = [
     (100, 8), (89, 10.5), (82, 19), (80.5, 31), (81, 38),
     (78.5, 38.5), (77.5, 44), (79.5, 50.5), (81.5, 51, C),  # ear
     (83.5, 56), (88.5, 62.5, C),  # jaw to neck
-    (88.5, 70), (85, 75.5), (72, 80), (60, 84), (52.5, 90), (48.5, 100),  # neck, trapezius, shoulder
-    (47, 112), (45, 128), (42, 146), (38.5, 168), (33.5, 192),  # outer arm to wrist
-    (31, 199), (27.5, 203), (24, 209), (23, 215.5), (25, 216), (28.5, 212, C),  # thumb
-    (28, 222), (30.5, 232), (34.5, 232.5), (37.5, 225), (38.5, 212), (39.5, 200),  # fingers, palm
-    (41.5, 186), (46, 168), (49, 150), (52.5, 133), (56.5, 110, C),  # inner arm to armpit
+    (88.5, 70), (85, 75.5), (72, 80), (59, 84), (51, 89.5), (46.5, 99),  # neck, trapezius, shoulder
+    (44.5, 112), (42.5, 128), (39.5, 146), (36.5, 166), (32.5, 190),  # outer arm to wrist
+    (30, 198), (26.5, 202), (23, 208), (21.5, 214.5), (23.5, 216), (27.5, 212, C),  # thumb
+    (27, 222), (29.5, 232), (34, 233.5), (37.5, 226), (39, 212), (40, 200),  # fingers, palm
+    (42.5, 186), (46.5, 168), (50, 150), (53.5, 132), (56.5, 111, C),  # inner arm to armpit
     (58, 122), (61.5, 145), (62, 160), (59.5, 178), (58, 196),  # chest, waist, hip
     (59.5, 222), (63.5, 254), (67.5, 280), (68, 295), (67.5, 312),  # outer thigh, knee
     (70, 338), (75.5, 362),  # calf, ankle
@@ -76,7 +76,6 @@ _FRONT_GUIDES = _both([
     [(75, 142), (74, 160), (74, 175)],  # side of the belly muscle
     [(80.5, 40), (81.8, 44.5), (80.5, 49)],  # inner ear
     [(92, 382), (92, 390)], [(86, 383), (86.5, 391.5)], [(80.5, 382), (80, 390.5)],  # toes
-    [(42, 147), (46, 150)],  # elbow crease
 ])
 _FRONT_CLOSED = _both([ellipse(80.5, 290, 7, 8.5, 10)])  # kneecaps
 _FRONT_LINES = [[(100, 122), (100, 140)], [(98.5, 162), (100, 164.5), (101.5, 162)]]  # breastbone, navel
@@ -86,10 +85,15 @@ def _flip(points: list) -> list:
     return mirror(points, 200)
 
 
-FRONT_REGIONS = {
+def _mid(regions: dict) -> dict:
+    """Regions that reach the midline keep a straight edge there instead of bulging across it."""
+    return {name: [(x, y, C) if x >= 100 else (x, y, *rest) for x, y, *rest in pts] for name, pts in regions.items()}
+
+
+FRONT_REGIONS = _mid({
     "face": [(100, 24), (80, 24), (80, 50), (88, 62), (100, 64)],
     "side-of-neck": [(93, 60), (84, 60), (76, 78), (88, 82), (94, 70)],
-    "chest": [(100, 84), (66, 85), (58, 104), (62, 126), (100, 128)],
+    "chest": [(100, 85), (84, 83), (68, 86), (60, 98), (60, 112), (68, 123), (84, 127), (100, 126)],
     "front-of-shoulder": [(67, 83), (52, 88), (46, 100), (47, 113), (56, 112), (62, 98)],
     "front-upper-arm": [(47, 104), (56, 108), (53, 130), (49, 148), (41, 148), (44, 125)],
     "inner-upper-arm": [(50, 110), (57.5, 110), (54, 130), (49.5, 150), (45.5, 149), (48, 130)],
@@ -106,9 +110,9 @@ FRONT_REGIONS = {
     "front-ankle": [(73, 358), (95, 358), (95, 374), (73, 374)],
     "top-of-foot": [(71, 370), (97, 370), (98, 386), (71, 386)],
     "big-toe": [(88, 381), (97, 381), (98, 395), (88, 395)],
-}
+})
 
-BACK_REGIONS = {name: _flip(pts) for name, pts in {
+BACK_REGIONS = {name: _flip(pts) for name, pts in _mid({
     "back-of-head": [(100, 6), (79, 10), (77, 30), (78, 50), (100, 56)],
     "back-of-neck": [(100, 54), (83, 56), (85, 76), (92, 82), (100, 84)],
     "top-of-shoulder": [(89, 68), (84, 76), (66, 80), (52, 88), (55, 96), (70, 90), (92, 86)],
@@ -130,20 +134,19 @@ BACK_REGIONS = {name: _flip(pts) for name, pts in {
     "back-of-thigh": [(64, 220), (80, 226), (98, 226), (93, 270), (88, 282), (72, 282), (66, 250)],
     "back-of-knee": ellipse(80.5, 292, 12, 10),
     "calf": [(70, 300), (92, 300), (91, 330), (87, 352), (77, 352), (72, 330)],
-}.items()}
+}).items()}
 
 _BACK_GUIDES = _both([
-    [(96, 92), (88, 94), (84, 114), (80, 132, C), (72, 120), (64, 104)],  # shoulder blade
-    [(87, 98), (76, 96), (64, 92)],  # spine of the shoulder blade
+    [(85, 92), (86.5, 104), (84, 118), (80.5, 131, C), (73, 122), (66, 108)],  # shoulder blade
+    [(86, 100), (76, 96.5), (65, 92)],  # spine of the shoulder blade
     [(100, 212), (90, 224), (74, 222), (62, 212)],  # buttock fold
     [(74, 292), (80.5, 294), (87, 292)],  # knee crease
-    [(60.5, 176), (70, 170), (84, 168)],  # top of the hip bone
-    [(43, 146), (40.5, 151)],  # elbow
+    [(40.5, 148), (44, 152)],  # elbow
 ])
 _BACK_LINES = [[(100, 70), (100, 190)], [(100, 196), (100, 214)]]  # spine, cleft
 
 FRONT_LANDMARKS = {
-    "scalenes": Landmark(88, 74, "on the side of the {side}neck, just above the collarbone", ("front", 88, 74)),
+    "scalenes": Landmark(88, 74, "on the {side}side of the neck, just above the collarbone", ("front", 88, 74)),
     "pectoralis": Landmark(67, 98, "on the {side}upper chest, close to the armpit", ("front", 67, 98)),
     "tibialis-anterior": Landmark(77.5, 312, "on the {side}upper shin, just outside the shin bone",
                                   ("front", 77.5, 312)),
@@ -157,8 +160,8 @@ def _back(x: float, y: float, where: str) -> Landmark:
 
 BACK_LANDMARKS = {
     "thoracolumbar-corner": _back(89, 158, "low on the {side}back, where the lowest rib meets the long back muscle"),
-    "upper-erector": _back(94.5, 96, "beside the spine between the {side}shoulder blade and the spine"),
-    "l5-erector": _back(94.5, 182, "low on the {side}back, beside the spine just above the flat bone at its base"),
+    "upper-erector": _back(94.5, 96, "beside the spine, high between the shoulder blades"),
+    "l5-erector": _back(94.5, 182, "low on the {side}back, beside the spine, just above the flat bone at the base of the spine"),
     "upper-outer-buttock": _back(70, 192, "in the upper outer part of the {side}buttock"),
     "infraspinatus": _back(75, 108, "on the {side}shoulder blade, below its bony ridge"),
     "forearm-extensors": _back(42, 162, "on the back of the {side}forearm, just below the outer elbow"),
@@ -168,20 +171,21 @@ BACK_LANDMARKS = {
 _SIDE = [
     (100, 8), (111, 12), (118, 21), (120, 31), (119.5, 35), (123, 42), (120, 45, C),  # forehead, nose
     (120.5, 48.5), (119.5, 51), (119.5, 56), (114, 60), (107, 62, C),  # lips, chin, under the jaw
-    (107, 70), (109, 80), (116, 90), (119, 104), (116, 122),  # neck, chest
-    (113, 140), (116.5, 158), (116, 175), (112, 192), (113, 206),  # belly, groin
+    (107, 70), (109, 80), (117, 92), (120, 106), (117, 124),  # neck, chest
+    (114, 140), (117, 158), (116.5, 175), (112, 192), (113, 206),  # belly, groin
     (114, 235), (111, 268), (110, 284), (111, 293), (107, 304),  # thigh, kneecap
     (105, 330), (103, 356), (103, 368),  # shin, ankle
     (109, 375), (120, 383), (129, 389), (128, 393), (90, 393), (85.5, 390), (84, 381),  # foot
     (88, 364), (88, 345), (82, 318), (85, 296), (85, 280),  # achilles, calf, back of knee
-    (82, 250), (76, 222), (74, 204), (77, 180), (84, 162),  # back of thigh, buttock, low back
-    (82, 140), (78, 112), (79, 92), (86, 74), (88, 64, C),  # upper back, nape
+    (82, 252), (76, 226), (72, 206), (76, 184), (83.5, 164),  # back of thigh, buttock, low back
+    (81, 140), (76.5, 112), (78.5, 92), (86, 74), (88, 64, C),  # upper back, nape
     (83, 56), (79, 44), (80, 28), (86, 15),  # back of the skull
 ]
 _SIDE_ARM = [
-    (90, 82), (101, 80), (106, 88), (106, 108), (104, 136), (113, 140), (126, 141),  # shoulder, upper arm, forearm
-    (133, 140), (140, 141), (146, 146), (143, 149), (136, 150), (128, 153), (112, 155), (100, 156),  # hand, underside
-    (91, 150), (89, 128), (88, 100),  # back of the arm
+    (90, 82), (103, 80.5), (108.5, 90), (107.5, 108), (105, 126), (106, 137, C),  # shoulder, front of the upper arm
+    (117, 137.5), (129, 137), (137, 138), (146, 137.5), (153, 140), (156, 144), (152, 147),  # forearm, hand
+    (141, 148.5), (133, 149), (118, 153), (104, 157), (94, 153),  # underside, elbow
+    (88.5, 134), (87.5, 110), (87.5, 92),  # back of the arm
 ]
 _SIDE_GUIDES = [
     [(101.5, 33), (104, 30), (108, 33)],  # eye
@@ -194,21 +198,21 @@ _SIDE_GUIDES = [
 _SIDE_CLOSED = [[(93, 36), (96, 34), (97.5, 40), (96, 46), (93, 45.5)]]  # ear
 
 SIDE_REGIONS = {
-    "low-back": [(70, 150), (96, 152), (96, 182), (72, 186)],
-    "buttock": [(68, 180), (94, 178), (96, 210), (88, 226), (68, 226)],
-    "side-of-hip": [(86, 174), (110, 174), (112, 206), (88, 208)],
-    "outer-thigh": [(88, 206), (108, 206), (106, 250), (102, 286), (92, 286), (88, 250)],
-    "front-thigh": [(104, 204), (120, 204), (118, 250), (114, 290), (101, 288), (103, 250)],
-    "back-of-thigh": [(70, 216), (90, 216), (90, 286), (80, 286), (76, 250)],
-    "outer-knee": ellipse(96.5, 294, 10, 11),
-    "outer-calf": [(86, 304), (104, 304), (100, 340), (96, 358), (88, 358), (88, 330)],
+    "low-back": [(70, 148), (94, 150), (96, 168), (92, 184), (72, 188)],
+    "buttock": [(68, 178), (90, 176), (97, 192), (96, 212), (86, 228), (68, 228)],
+    "side-of-hip": [(86, 174), (104, 172), (112, 186), (110, 206), (96, 212), (86, 200)],
+    "outer-thigh": [(84, 206), (100, 204), (110, 212), (109, 250), (106, 284), (96, 290), (86, 282), (83, 250)],
+    "front-thigh": [(106, 204), (122, 204), (120, 250), (116, 292), (104, 290), (106, 250)],
+    "back-of-thigh": [(68, 214), (86, 214), (88, 250), (88, 288), (78, 288), (74, 250)],
+    "outer-knee": ellipse(97, 294, 12, 11),
+    "outer-calf": [(88, 302), (102, 302), (104, 320), (100, 342), (96, 360), (88, 360), (86, 330)],
     "outer-ankle": ellipse(97.5, 369, 7, 6),
 }
 SIDE_LANDMARKS = {
     "gluteus-medius": Landmark(92, 184, "on the side of the {side}hip, just below the rim of the pelvis",
-                               ("back", 138, 184)),
-    "vastus-lateralis": Landmark(106, 262, "on the outer front of the lower {side}thigh, a hand's width above the knee",
-                                 ("front", 66, 262)),
+                               ("back", 135, 186)),
+    "vastus-lateralis": Landmark(103, 262, "on the outer front of the lower {side}thigh, a hand's width above the knee",
+                                 ("front", 70, 262)),
 }
 
 # ---------------------------------------------------------------- head (right side of head and neck, face to the right)
@@ -228,12 +232,9 @@ _HEAD_GUIDES = [
     [(104, 88), (116, 87), (128, 84)],  # cheekbone
     [(88, 140), (100, 170), (116, 204)],  # neck muscle (sternocleidomastoid)
     [(126, 200), (90, 198), (70, 194)],  # collarbone
-    [(72, 40), (100, 28), (130, 36)],  # (hairline left out; skull curve hint)
+    [(99, 82), (96, 90), (99, 97)],  # inside the ear
 ]
-_HEAD_GUIDES.pop()  # keep the guide list short
 _HEAD_CLOSED = [[(92, 80), (97, 74), (104, 78), (104, 90), (101, 100), (100, 110), (94, 112), (90, 104), (90, 92)]]
-_HEAD_INNER_EAR = [(99, 82), (96, 90), (99, 97)]
-_HEAD_GUIDES.append(_HEAD_INNER_EAR)
 
 HEAD_REGIONS = {
     "top-of-head": [(40, 0), (160, 0), (150, 30), (110, 30), (60, 40), (40, 40)],
@@ -244,8 +245,8 @@ HEAD_REGIONS = {
     "side-of-head": [(56, 36), (110, 30), (112, 70), (90, 72), (60, 84)],
     "ear": [(92, 80), (97, 74), (104, 78), (104, 90), (101, 100), (100, 110), (94, 112), (90, 104), (90, 92)],
     "behind-ear": [(74, 78), (90, 76), (92, 112), (86, 124), (74, 116)],
-    "cheek": [(106, 90), (136, 86), (146, 96), (140, 108), (112, 108)],
-    "jaw": [(102, 100), (112, 102), (136, 112), (150, 114), (152, 136), (110, 138), (100, 120)],
+    "cheek": [(108, 90), (134, 86), (144, 96), (138, 107), (114, 106)],
+    "jaw": [(103, 106), (114, 106), (128, 116), (146, 118), (152, 128), (142, 138), (118, 139), (102, 130)],
     "teeth": [(128, 96), (150, 96), (152, 117), (128, 117)],
     "back-of-head": [(44, 40), (74, 40), (74, 78), (70, 118), (44, 118)],
     "base-of-skull": [(46, 112), (86, 118), (84, 134), (60, 136)],
@@ -256,31 +257,32 @@ HEAD_REGIONS = {
 HEAD_LANDMARKS = {
     "masseter": Landmark(116, 114, "on the {side}jaw muscle, in front of the ear and below the cheekbone",
                          ("front", 84.5, 50)),
-    "suboccipitals": Landmark(68, 128, "at the base of the skull, beside the spine on the {side}side",
+    "suboccipitals": Landmark(68, 128, "at the base of the skull, just beside the spine",
                               ("back", 108, 52)),
 }
 
 # ---------------------------------------------------------------- sole (right foot from below, big toe on the viewer's right)
 _SOLE = [
-    (100, 242), (80, 236), (72, 214), (71, 190), (67, 150), (62, 110), (60, 80),  # heel, outer edge
-    (59, 66), (61, 57), (66, 54), (70, 58, C),  # little toe
-    (71, 47), (75, 42), (81, 44, C),  # 4th toe
-    (83, 36), (88, 31), (94, 33, C),  # 3rd toe
-    (97, 25), (103, 21), (109, 24, C),  # 2nd toe
-    (113, 14), (122, 10), (131, 13), (136, 22), (137, 34),  # big toe
-    (140, 60), (139, 86), (131, 120), (126, 150), (127, 185), (125, 215), (117, 236),  # inner edge, arch
+    (100, 242), (84, 238), (76, 224), (74, 205), (72, 180), (69, 150), (64, 115), (60, 88),  # heel, outer edge
+    (59.5, 70), (61, 58), (64.5, 51.5), (69.5, 50.5), (73, 55), (74, 63, C),  # little toe
+    (73.5, 49), (76, 41), (81, 38.5), (84.5, 42.5), (85.5, 53, C),  # 4th toe
+    (85.5, 38), (88, 31), (93, 29), (96.5, 33), (97.5, 44, C),  # 3rd toe
+    (97.5, 28), (100.5, 21), (106, 19.5), (110, 23.5), (111.5, 37, C),  # 2nd toe
+    (112, 20), (116, 11), (124, 7), (132, 9), (137, 16), (139, 30), (139.5, 46),  # big toe
+    (141, 62), (140, 84), (134, 110), (127.5, 140), (126, 168), (128, 196), (126, 220), (116, 236),  # inner edge
 ]
 _SOLE_GUIDES = [
-    [(63, 66), (66, 68), (69.5, 66)], [(73, 56), (77, 58), (81, 55)], [(85, 47), (89, 49), (94, 46)],
-    [(98, 40), (103, 42), (109, 39)], [(113, 44), (124, 47), (136, 42)],  # toe creases
-    [(64, 84), (90, 76), (116, 70), (138, 74)],  # edge of the ball of the foot
-    [(76, 206), (99, 198), (124, 204)],  # edge of the heel pad
+    [(63.5, 63), (67, 65), (71, 63)], [(76, 52), (80, 54), (84, 51.5)], [(87.5, 43), (91.5, 45), (96, 42.5)],
+    [(99.5, 33.5), (104, 35.5), (109.5, 33)], [(115, 37), (125, 40.5), (136, 36)],  # toe creases
+    [(62, 88), (80, 78), (100, 70), (122, 64), (140, 70)],  # edge of the ball of the foot
+    [(75, 204), (100, 196), (126, 202)],  # edge of the heel pad
 ]
 SOLE_REGIONS = {
-    "toes": [(52, 0), (148, 0), (148, 44), (113, 50), (100, 44), (86, 52), (74, 60), (52, 72)],
-    "ball-of-foot": [(52, 66), (82, 54), (112, 46), (148, 44), (148, 96), (96, 92), (52, 100)],
-    "arch": [(52, 100), (100, 94), (148, 92), (148, 200), (100, 198), (52, 204)],
-    "heel": [(52, 198), (100, 194), (148, 196), (148, 250), (52, 250)],
+    "toes": [(52, 0), (148, 0, C), (148, 41, C), (112, 42), (99, 40), (87, 49), (74, 62), (52, 72, C)],
+    "ball-of-foot": [(52, 70, C), (74, 62), (87, 49), (99, 40), (112, 42), (148, 41, C), (148, 96, C), (96, 94),
+                     (52, 100, C)],
+    "arch": [(52, 100, C), (96, 94), (148, 96, C), (148, 198, C), (100, 194), (52, 202, C)],
+    "heel": [(52, 202, C), (100, 194), (148, 198, C), (148, 250, C), (52, 250, C)],
 }
 SOLE_LANDMARKS = {
     "arch": Landmark(104, 142, "in the middle of the arch of the {side}foot", ("back", 112, 386)),
