@@ -1,10 +1,12 @@
 """Orchestration: load -> validate -> render -> write, atomically; handouts in parallel."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
 import re
+import shutil
 import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -43,6 +45,9 @@ def load(job: Job) -> tuple[Book, practice.Profile]:
         profile = practice.load(job.practice)
     except SourceError as e:
         problems += e.problems
+    if book and book.meta.language.split("-")[0] not in practice.languages():
+        problems.append(Problem(display(job.chapters / "book.yaml"), "language",
+                                f"no label catalogue for {book.meta.language!r} (known: {', '.join(practice.languages())})"))
     if problems:
         raise SourceError(problems)
     return book, profile
@@ -133,10 +138,25 @@ def _worker_handout(job: Job, keys: list[str], personal: Personal, out: Path) ->
     return write_handout(job, keys, personal, out, book, profile)
 
 
+@contextlib.contextmanager
+def handout_pool(job: Job, tasks: list, workers: Optional[int] = None):
+    """Start rendering TASKS in worker processes at once; yields [(task, future)]."""
+    workers = workers or max(1, min(len(tasks), os.cpu_count() or 1))
+    with ProcessPoolExecutor(workers, initializer=_worker_init, initargs=(job,)) as pool:
+        yield [(task, pool.submit(_worker_handout, job, *task)) for task in tasks]
+
+
+def outcome(future):
+    """A finished handout's path, or the SourceError that stopped it."""
+    try:
+        return future.result()
+    except SourceError as e:
+        return e
+
+
 def parallel_handouts(job: Job, tasks: list[tuple[list[str], Personal, Path]], workers: Optional[int] = None):
-    """Write many handouts in worker processes; yields (task, path or SourceError) as each finishes."""
-    workers = workers or min(len(tasks), os.cpu_count() or 1)
-    if workers <= 1:
+    """Write many handouts; yields (task, path or SourceError) in task order. workers=1 renders in this process."""
+    if workers == 1 or len(tasks) <= 1:
         book, profile = load(job)
         for task in tasks:
             try:
@@ -144,43 +164,49 @@ def parallel_handouts(job: Job, tasks: list[tuple[list[str], Personal, Path]], w
             except SourceError as e:
                 yield task, e
         return
-    with ProcessPoolExecutor(workers, initializer=_worker_init, initargs=(job,)) as pool:
-        futures = [(task, pool.submit(_worker_handout, job, *task)) for task in tasks]
+    with handout_pool(job, tasks, workers) as futures:
         for task, future in futures:
-            try:
-                yield task, future.result()
-            except SourceError as e:
-                yield task, e
+            yield task, outcome(future)
 
 
 def build_all(job: Job, out: Path) -> list[Path]:
-    """Everything: the EPUB and the PDF book in OUT/book/, one handout per spot in OUT/handouts/."""
+    """Everything: the EPUB and the PDF book in OUT/book/, one handout per spot in OUT/handouts/.
+
+    All outputs are made in a staging folder inside OUT and moved into place only when every one
+    succeeded, so a failure leaves OUT as it was.
+    """
     book, profile = load(job)
     paper = paper_of(job, profile)
     stem = safe_name(book.meta.title)
-    tasks = [([str(s.number)], Personal(), out / "handouts" / f"{s.number:02d}-{s.slug}.pdf") for s in book.spots]
-    written: list[Path] = []
-    # Handouts first, in workers, while this process lays out the book.
-    results = parallel_handouts(job, tasks) if len(tasks) > 1 else iter(())
-    epub_path = out / "book" / f"{stem}.epub"
-    epub.make(book, profile, epub_path)
-    log.info("wrote %s", display(epub_path))
-    written.append(epub_path)
-    pdf_path = out / "book" / f"{stem}.pdf"
-    document = pdf.render(render.book_html(book, profile), profile, "book", paper, base=book.root)
-    pdf.write(document, pdf_path, identifier=book.meta.identifier)
-    log.info("wrote %s (%d pages)", display(pdf_path), len(document.pages))
-    written.append(pdf_path)
-    problems = []
-    for task, result in (results if len(tasks) > 1 else parallel_handouts(job, tasks, 1)):
-        if isinstance(result, SourceError):
-            problems += result.problems
-        else:
-            log.info("wrote %s", display(result))
-            written.append(result)
-    if problems:
-        raise SourceError(problems)
-    return written
+    staging = out / f".staging-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    problems: list[Problem] = []
+    try:
+        tasks = [([str(s.number)], Personal(), staging / "handouts" / f"{s.number:02d}-{s.slug}.pdf") for s in book.spots]
+        # Handouts render in worker processes while this process lays out the book.
+        with handout_pool(job, tasks) as futures:
+            epub.make(book, profile, staging / "book" / f"{stem}.epub")
+            document = pdf.render(render.book_html(book, profile), profile, "book", paper, base=book.root)
+            pdf.write(document, staging / "book" / f"{stem}.pdf", identifier=book.meta.identifier)
+            log.debug("book: %d pages", len(document.pages))
+            for task, future in futures:
+                result = outcome(future)
+                if isinstance(result, SourceError):
+                    problems += result.problems
+        if problems:
+            raise SourceError(problems)
+        written = []
+        for staged in sorted(p for p in staging.rglob("*") if p.is_file()):
+            dest = out / staged.relative_to(staging)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staged, dest)
+            log.info("wrote %s", display(dest))
+            written.append(dest)
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        if out.is_dir() and not any(out.iterdir()):
+            out.rmdir()
 
 
 def atomic_write(path: Path, data: bytes) -> None:

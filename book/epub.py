@@ -12,7 +12,7 @@ from typing import Optional
 from ebooklib import epub
 
 from .model import Book
-from .practice import STYLES, Profile
+from .practice import STYLES, Profile, labels
 from .render import Target, base_context, book_parts, doc_name, environment
 
 A11Y = [
@@ -117,7 +117,7 @@ def make(book: Book, profile: Profile, path: Path) -> None:
     eb.add_item(css)
 
     eb.set_cover("images/cover.png", cover_png(book, profile), create_page=False)
-    cover = epub.EpubHtml(uid="cover-page", title=profile.labels["cover"], file_name="cover.xhtml", lang=meta.language)
+    cover = epub.EpubHtml(uid="cover-page", title=labels(meta.language)["cover"], file_name="cover.xhtml", lang=meta.language)
     cover.content = (
         f'<section epub:type="cover" class="cover-page"><img src="images/cover.png" '
         f'alt="{_attr(meta.title)}{": " + _attr(meta.subtitle) if meta.subtitle else ""}. {_attr(meta.author)}." /></section>'
@@ -125,7 +125,7 @@ def make(book: Book, profile: Profile, path: Path) -> None:
     cover.add_item(css)
     eb.add_item(cover)
 
-    ctx = base_context(book, profile, target)
+    ctx = base_context(book, profile, target, for_book=True)
     title_page = epub.EpubHtml(uid="titlepage", title=meta.title, file_name="titlepage.xhtml", lang=meta.language)
     title_page.content = environment(profile.folder).get_template("epub_titlepage.html").render(**ctx)
     title_page.add_item(css)

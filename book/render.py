@@ -22,7 +22,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from . import bodymap
 from .model import Book, Section, Spot
-from .practice import PROJECT, Profile
+from .practice import PROJECT, Profile, labels
 from .sources import CITATION
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -125,16 +125,18 @@ class Figure:
     alt: str
 
 
-def spot_figure(spot: Spot, target: Target, side: str = "right", colors: Optional[dict] = None, uid: str = "") -> Figure:
+def spot_figure(spot: Spot, target: Target, side: str = "right", colors: Optional[dict] = None, uid: str = "",
+                labels: Optional[dict] = None) -> Figure:
     loc, ref = spot.location, spot.referral
-    svg = bodymap.figure(loc.view, loc.marker, ref.essential, ref.spillover, side=side, colors=colors, uid=uid or spot_id(spot.number))
+    svg = bodymap.figure(loc.view, loc.marker, ref.essential, ref.spillover, side=side, colors=colors,
+                         uid=uid or spot_id(spot.number), labels=labels)
     alt = bodymap.describe(loc.view, loc.marker, ref.essential, ref.spillover, side=side)
     return Figure(target.image(f"{spot_id(spot.number)}-{side}", svg), alt)
 
 
-def overview_figure(book: Book, target: Target, colors: Optional[dict] = None) -> Figure:
+def overview_figure(book: Book, target: Target, colors: Optional[dict] = None, labels: Optional[dict] = None) -> Figure:
     spots = [(s.number, s.location.view, s.location.marker) for s in book.spots]
-    svg = bodymap.overview(spots, colors=colors, uid="overview")
+    svg = bodymap.overview(spots, colors=colors, uid="overview", labels=labels)
     return Figure(target.image("overview", svg), bodymap.overview_description(spots))
 
 
@@ -166,13 +168,14 @@ def local_date(value: dt.date, language: str) -> str:
     return format_date(value, format="long", locale=language.replace("-", "_"))
 
 
-def base_context(book: Optional[Book], profile: Profile, target: Target) -> dict:
+def base_context(book: Optional[Book], profile: Profile, target: Target, for_book: bool = False) -> dict:
+    """What every template gets. The book speaks its own language; handouts speak the practice's."""
     return {
         "book": book,
         "meta": book.meta if book else None,
         "practice": profile.practice,
         "profile": profile,
-        "t": profile.labels,
+        "t": labels(book.meta.language) if for_book and book else profile.labels,
         "target": target,
         "spot_id": spot_id,
         "logo": logo_src(profile, target),
@@ -201,7 +204,8 @@ def book_parts(book: Book, profile: Profile, target: Target) -> list[dict]:
     """Every part of the book in reading order, each rendered to an XHTML fragment."""
     env = environment(profile.folder)
     citations = CitationIndex(book)
-    ctx = base_context(book, profile, target)
+    ctx = base_context(book, profile, target, for_book=True)
+    t = ctx["t"]
     colors = profile.figure_colors
     parts: list[dict] = []
 
@@ -214,19 +218,19 @@ def book_parts(book: Book, profile: Profile, target: Target) -> list[dict]:
             add(item.slug, item.title, item.kind, "part_section.html", role,
                 prose=markdown(item.body, item.slug, target, citations))
         elif item == "map":
-            add("map", profile.labels["map_title"], "chapter", "part_map.html", role,
-                figure=overview_figure(book, target, colors))
+            add("map", t["map_title"], "chapter", "part_map.html", role,
+                figure=overview_figure(book, target, colors, t))
         elif item == "finder":
-            add("finder", profile.labels["finder_title"], "index", "part_finder.html", role, areas=finder(book))
+            add("finder", t["finder_title"], "index", "part_finder.html", role, areas=finder(book))
         elif item == "references":
             refs = [(k, book.references[k]) for k in citations.order]
-            add("references", profile.labels["references_title"], "bibliography", "part_references.html", role, refs=refs)
+            add("references", t["references_title"], "bibliography", "part_references.html", role, refs=refs)
 
     for item in book.front:
         section(item, "frontmatter")
     for spot in book.spots:
         add(spot_id(spot.number), spot.title, "chapter", "part_spot.html", "bodymatter", spot=spot,
-            figure=spot_figure(spot, target, colors=colors),
+            figure=spot_figure(spot, target, colors=colors, labels=t),
             prose=markdown(spot.body, spot_id(spot.number), target, citations))
     for item in book.back:
         section(item, "backmatter")
@@ -237,7 +241,7 @@ def book_html(book: Book, profile: Profile) -> str:
     """The whole PDF book as one HTML document."""
     target = Target("pdf")
     parts = book_parts(book, profile, target)
-    return environment(profile.folder).get_template("book.html").render(**base_context(book, profile, target), parts=parts)
+    return environment(profile.folder).get_template("book.html").render(**base_context(book, profile, target, for_book=True), parts=parts)
 
 
 @dataclass
@@ -263,7 +267,8 @@ def handout_html(book: Book, spots: Iterable[Spot], profile: Profile, personal: 
             k: v for k, v in (("hold_seconds", personal.hold_seconds), ("times_per_day", personal.times_per_day)) if v
         })
         pages.append({"spot": spot, "press": press,
-                      "figure": spot_figure(spot, target, side=personal.side, colors=profile.figure_colors, uid=f"h{i}")})
+                      "figure": spot_figure(spot, target, side=personal.side, colors=profile.figure_colors, uid=f"h{i}",
+                                                labels=profile.labels)})
     date = local_date(personal.date or dt.date.today(), profile.practice.language)
     return environment(profile.folder).get_template("handout.html").render(
         **base_context(book, profile, target), pages=pages, personal=personal, date=date,

@@ -42,7 +42,8 @@ def read_yaml(path: Path, problems: list[Problem], text: Optional[str] = None, l
     except UnicodeDecodeError as e:
         problems.append(Problem(name, "", f"not UTF-8 text ({e.reason})"))
     except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
+        # The construct's start (e.g. an unclosed '[') is where the author must look; else the problem's spot.
+        mark = getattr(e, "context_mark", None) or getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1 + line_offset}" if mark else "YAML"
         problems.append(Problem(name, where, f"invalid YAML: {getattr(e, 'problem', None) or e}"))
     return None
@@ -168,6 +169,7 @@ def load(chapters: Path) -> Book:
     seen_numbers: dict[int, Path] = {}
     seen_slugs: dict[str, Path] = {}
     numbers = {s.number for s in spots}
+    all_loaded = len(spots) == len(spot_paths)  # links into a broken file are not reported twice
     for s in spots:
         name = display(s.source)
         if s.number in seen_numbers:
@@ -180,14 +182,14 @@ def load(chapters: Path) -> Book:
             if key not in references:
                 problems.append(Problem(name, "references", f"unknown reference key '{key}' (not in references.yaml)"))
         for n in s.see_also:
-            if n not in numbers:
+            if n not in numbers and all_loaded:
                 problems.append(Problem(name, "see_also", f"no spot number {n}"))
     for item in [*spots, *(x for x in front + back if isinstance(x, Section))]:
         for key in citation_keys(item.body):
             if key not in references:
                 problems.append(Problem(display(item.source), f"[@{key}]", "unknown reference key (not in references.yaml)"))
         for target in SPOT_LINK.findall(item.body):
-            if not target.isdigit() or int(target) not in numbers:
+            if not target.isdigit() or (int(target) not in numbers and all_loaded):
                 problems.append(Problem(display(item.source), f"(spot:{target})", "link to a spot that does not exist"))
 
     if problems or meta is None:
