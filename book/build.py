@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
 
-from . import epub, pdf, practice, render, sources
+from . import epub, pagination, pdf, practice, render, sources
 from .errors import Problem, SourceError, display
 from .model import Book
 from .render import Personal
@@ -111,7 +111,9 @@ def overflow_mm(page) -> float:
                 bottom = max(bottom, child.position_y + child.margin_height())
             walk(child)
 
-    walk(page._page_box)
+    for child in page._page_box.children:
+        if type(child).__name__ != "MarginBox":  # the running footer lives in the page margin
+            walk(child)
     return (bottom - top) * 25.4 / 96
 
 
@@ -185,10 +187,13 @@ def build_all(job: Job, out: Path) -> list[Path]:
         tasks = [([str(s.number)], Personal(), staging / "handouts" / f"{s.number:02d}-{s.slug}.pdf") for s in book.spots]
         # Handouts render in worker processes while this process lays out the book.
         with handout_pool(job, tasks) as futures:
-            epub.make(book, profile, staging / "book" / f"{stem}.epub")
-            document = pdf.render(render.book_html(book, profile), profile, "book", paper, base=book.root)
+            # The PDF first: the EPUB marks where each of its pages begins.
+            html = render.book_html(book, profile)
+            document = pdf.render(html, profile, "book", paper, base=book.root)
             pdf.write(document, staging / "book" / f"{stem}.pdf", identifier=book.meta.identifier)
             log.debug("book: %d pages", len(document.pages))
+            epub.make(book, profile, staging / "book" / f"{stem}.epub",
+                      page_map=pagination.page_map(document, html), paper=paper)
             for task, future in futures:
                 result = outcome(future)
                 if isinstance(result, SourceError):

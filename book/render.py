@@ -20,7 +20,7 @@ from babel.dates import format_date
 from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
 
-from . import bodymap
+from . import bodymap, pagination
 from .model import Book, Section, Spot
 from .practice import PROJECT, Profile, labels
 from .sources import CITATION
@@ -211,6 +211,7 @@ def book_parts(book: Book, profile: Profile, target: Target) -> list[dict]:
 
     def add(slug: str, title: str, kind: str, template: str, role: str, **extra) -> None:
         body = env.get_template(template).render(**ctx, slug=slug, title=title, kind=kind, role=role, **extra)
+        body = pagination.add_ids(body, slug)  # the same ids in both formats: the EPUB's print page markers
         parts.append({"slug": slug, "title": title, "kind": kind, "role": role, "html": body, **extra})
 
     def section(item, role: str) -> None:
