@@ -58,6 +58,8 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="build the EPUB, the PDF book and one handout per spot")
     common(b)
     b.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build/)")
+    b.add_argument("--pdf-variant", choices=["pdf/ua-1", "pdf/a-3b"], default="pdf/ua-1",
+                   help="PDF book standard: pdf/ua-1 (tagged, accessible; default) or pdf/a-3b (archival, tagged too)")
 
     h = sub.add_parser("handout", help="one PDF: a handout, or a packet of several spots for one client")
     common(h)
@@ -141,7 +143,7 @@ def run(args, started: float) -> int:
         print(f"wrote {display(args.output)}")
         return 0
     if args.command == "build":
-        written = build.build_all(job, args.out)
+        written = build.build_all(job, args.out, pdf_variant=args.pdf_variant)
         print(f"built {len(written)} files in {display(args.out)} in {time.monotonic() - started:.1f} s")
         return 0
     if args.command == "handout":

@@ -171,7 +171,7 @@ def parallel_handouts(job: Job, tasks: list[tuple[list[str], Personal, Path]], w
             yield task, outcome(future)
 
 
-def build_all(job: Job, out: Path) -> list[Path]:
+def build_all(job: Job, out: Path, pdf_variant: str = "pdf/ua-1") -> list[Path]:
     """Everything: the EPUB and the PDF book in OUT/book/, one handout per spot in OUT/handouts/.
 
     All outputs are made in a staging folder inside OUT and moved into place only when every one
@@ -190,7 +190,7 @@ def build_all(job: Job, out: Path) -> list[Path]:
             # The PDF first: the EPUB marks where each of its pages begins.
             html = render.book_html(book, profile)
             document = pdf.render(html, profile, "book", paper, base=book.root)
-            pdf.write(document, staging / "book" / f"{stem}.pdf", identifier=book.meta.identifier)
+            pdf.write(document, staging / "book" / f"{stem}.pdf", variant=pdf_variant, identifier=book.meta.identifier)
             log.debug("book: %d pages", len(document.pages))
             epub.make(book, profile, staging / "book" / f"{stem}.epub",
                       page_map=pagination.page_map(document, html), paper=paper)

@@ -180,7 +180,7 @@ def make(book: Book, profile: Profile, path: Path, page_map: Optional[pagination
         media = "image/svg+xml" if name.endswith(".svg") else "image/png"
         eb.add_item(epub.EpubItem(uid=name.replace("/", "-").replace(".", "-"), file_name=name, media_type=media, content=data))
 
-    features = A11Y + (A11Y_PAGES if page_list else [])
+    features = A11Y[:-1] + (A11Y_PAGES if page_list else []) + A11Y[-1:]  # the hazard last
     for prop, value in features:
         eb.add_metadata(None, "meta", value, {"property": prop})
     eb.add_metadata(None, "meta", SUMMARY + (SUMMARY_PAGES if page_list else ""), {"property": "schema:accessibilitySummary"})

@@ -5,9 +5,11 @@ only from the project's styles/ and chapters/ and the chosen practice folder.
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Optional
 from urllib.parse import unquote, urlsplit
@@ -69,6 +71,8 @@ def fetcher(profile: Profile) -> LockedFetcher:
 
 def render(html: str, profile: Profile, kind: str, paper: Optional[str] = None, base: Optional[Path] = None):
     """Lay out an HTML document; returns WeasyPrint's Document."""
+    if kind == "book":
+        html = typeset(html)
     try:
         doc = weasyprint.HTML(string=html, base_url=str(base or profile.folder) + "/", url_fetcher=fetcher(profile))
         return doc.render(stylesheets=stylesheets(profile, kind, paper), font_config=font_config(), cache=_image_cache)
@@ -77,10 +81,55 @@ def render(html: str, profile: Profile, kind: str, paper: Optional[str] = None, 
                                    "url", str(e))]) from None
 
 
+_VERBATIM = re.compile(r"(<(pre|textarea|style|script)\b.*?</\2>)", re.S | re.I)
+_BEFORE_CITATION = re.compile(r'\s+(<span class="citation">)')
+_BEFORE_NOTE = re.compile(r'\s*(<span class="footnote">)')
+_SHORT_XREF = re.compile(r'(<a class="xref" [^>]*>)([^<]{1,16})(</a>)')
+
+
+def typeset(html: str) -> str:
+    """Print-only fixes to the book's HTML before layout; the text itself is unchanged.
+
+    - Line breaks in the source become spaces: WeasyPrint lays out a footnote's body
+      without collapsing white space, so a newline there would end the note's line early.
+    - A citation ("[4]") is tied to the word before it by a no-break space, so it never
+      starts a line.
+    - A footnote call is tied to the word before it by a word joiner (U+2060), so the
+      word and its call move to the next line together.
+    - A short cross-reference ("spot 12") is not split between two lines.
+    """
+    pieces = _VERBATIM.split(html)
+    out = []
+    for i, piece in enumerate(pieces):
+        kind = i % 3
+        if kind == 1:  # a verbatim element: keep as it is
+            out.append(piece)
+        elif kind == 0:
+            piece = piece.replace("\r\n", " ").replace("\n", " ")
+            piece = _BEFORE_CITATION.sub("\u00a0\\1", piece)
+            piece = _BEFORE_NOTE.sub("\u2060\\1", piece)
+            piece = _SHORT_XREF.sub(lambda m: m[1] + m[2].replace(" ", "\u00a0") + m[3], piece)
+            out.append(piece)
+    return "".join(out)
+
+
+VARIANTS = ("pdf/ua-1", "pdf/a-3b")  # tagged and accessible (default); archival, for printers and repositories
+
+
 def write(document, path: Path, *, variant: Optional[str] = "pdf/ua-1", identifier: Optional[str] = None) -> None:
-    """Write a rendered document atomically (temporary file, then rename)."""
+    """Write a rendered document atomically (temporary file, then rename).
+
+    The PDF is always tagged. Its dates come from SOURCE_DATE_EPOCH when set, else from
+    the document's own date (``dcterms.created``), never from the clock, so that the
+    same sources give the same bytes.
+    """
+    if variant is not None and variant not in VARIANTS:
+        raise ValueError(f"unknown PDF variant {variant!r} (known: {', '.join(VARIANTS)})")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    stamp = build_stamp(document.metadata.created)
+    if stamp:
+        document.metadata.created = document.metadata.modified = stamp
     try:
         options = {"pdf_variant": variant, "pdf_tags": True, "custom_metadata": True}
         if identifier:
@@ -89,3 +138,16 @@ def write(document, path: Path, *, variant: Optional[str] = "pdf/ua-1", identifi
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def build_stamp(document_date: Optional[str]) -> Optional[str]:
+    """The PDF's creation and modification date, as a W3C date-time: SOURCE_DATE_EPOCH if set,
+    else the document's date at midnight UTC, else None (no date at all)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        when = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+    elif document_date and re.fullmatch(r"\d{4}-\d{2}-\d{2}", document_date):
+        when = dt.datetime.fromisoformat(document_date).replace(tzinfo=dt.timezone.utc)
+    else:
+        return document_date
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
