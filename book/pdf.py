@@ -70,15 +70,112 @@ def fetcher(profile: Profile) -> LockedFetcher:
 
 
 def render(html: str, profile: Profile, kind: str, paper: Optional[str] = None, base: Optional[Path] = None):
-    """Lay out an HTML document; returns WeasyPrint's Document."""
+    """Lay out an HTML document; returns WeasyPrint's Document.
+
+    The book gets a few more passes when its pages need it (see ``page_fixes``).
+    """
     if kind == "book":
         html = typeset(html)
     try:
-        doc = weasyprint.HTML(string=html, base_url=str(base or profile.folder) + "/", url_fetcher=fetcher(profile))
-        return doc.render(stylesheets=stylesheets(profile, kind, paper), font_config=font_config(), cache=_image_cache)
+        source = weasyprint.HTML(string=html, base_url=str(base or profile.folder) + "/", url_fetcher=fetcher(profile))
+        sheets = stylesheets(profile, kind, paper)
+        document = source.render(stylesheets=sheets, font_config=font_config(), cache=_image_cache)
+        for _ in range(BOOK_PASSES if kind == "book" else 0):
+            fixes = page_fixes(document)
+            if not fixes:
+                break
+            for element, declaration in fixes:
+                element.set("style", f"{element.get('style') or ''};{declaration}".lstrip(";"))
+            document = source.render(stylesheets=sheets, font_config=font_config(), cache=_image_cache)
+        else:
+            if kind == "book" and page_fixes(document):
+                log.warning("book: some pages still break badly (a footnote away from its call, or a heading at a page foot)")
+        return document
     except FatalURLFetchingError as e:
         raise SourceError([Problem(str(profile.folder / "extra.css") if profile.extra_css else str(profile.folder),
                                    "url", str(e))]) from None
+
+
+BOOK_PASSES = 3
+# Blocks that must not end a page: headings, a spot's number line, a finder term.
+_KEEP_WITH_NEXT = {"h1", "h2", "h3", "h4", "h5", "h6", "dt"}
+
+
+def _boxes(box):
+    yield box
+    for child in getattr(box, "children", None) or []:
+        yield from _boxes(child)
+
+
+def _text_blocks(page):
+    """(block, its parent box) for each block of a page's main flow that holds lines of text, in order
+    (not the notes, not the margins)."""
+    from weasyprint.formatting_structure import boxes
+
+    def walk(box, parent):
+        if isinstance(box, boxes.BlockContainerBox) and box.children and isinstance(box.children[0], boxes.LineBox):
+            if box.element is not None and not (box.element_tag or "").startswith("::"):
+                yield box, parent
+            return
+        for child in getattr(box, "children", None) or []:
+            yield from walk(child, box)
+
+    yield from walk(page._page_box.children[0], None)
+
+
+def _keeps_with_next(block, parent) -> bool:
+    element = block.element
+    return element.tag in _KEEP_WITH_NEXT or "spot-number" in (element.get("class") or "").split()
+
+
+def _break_before(blocks: list, index: int) -> tuple:
+    """A page break before block INDEX of a page, moved up past the headings just before it."""
+    while index > 0 and _keeps_with_next(*blocks[index - 1]):
+        index -= 1
+    block, parent = blocks[index]
+    element = block.element
+    if parent is not None and parent.element is not None and "spot-head" in (parent.element.get("class") or "").split():
+        element = parent.element
+    return element, "break-before: page"
+
+
+def page_fixes(document) -> list:
+    """What WeasyPrint's pagination got wrong, as (element, CSS declaration) pairs for another pass.
+
+    - A footnote printed on a later page than its call: WeasyPrint moves a page's notes on to fit one
+      more line of the page's last paragraph (for its orphans and widows). That paragraph then starts
+      on the next page (or, when it started on an earlier page, may leave a single line behind).
+    - A heading (or a spot's number line, or a finder term) as the last text of a page, though
+      ``break-after: avoid`` asks otherwise: it starts the next page.
+    """
+    from weasyprint.formatting_structure import boxes
+
+    fixes, seen = [], set()
+    notes: dict = {}
+    calls: dict = {}
+    pages = []  # per page: its text blocks [(box, parent box)] and whether the last one began on an earlier page
+    for number, page in enumerate(document.pages):
+        blocks = list(_text_blocks(page))
+        pages.append((blocks, bool(blocks) and blocks[-1][0].element in seen))
+        seen.update(b.element for b, _ in blocks)
+        for box in _boxes(page._page_box):
+            tag = getattr(box, "element_tag", "") or ""
+            if tag.endswith("::footnote-call") and isinstance(box, boxes.InlineBox):
+                calls.setdefault(box.element, number)
+            elif isinstance(box, boxes.FootnoteAreaBox):
+                for note in box.children:
+                    notes.setdefault(note.element, number)
+    for element, number in calls.items():
+        blocks, started_before = pages[number]
+        if notes.get(element) != number and blocks:
+            fixes.append((blocks[-1][0].element, "widows: 1") if started_before else _break_before(blocks, len(blocks) - 1))
+    for blocks, started_before in pages[:-1]:
+        if blocks and not started_before and _keeps_with_next(*blocks[-1]):
+            fixes.append(_break_before(blocks, len(blocks) - 1))
+    unique = {}
+    for element, declaration in fixes:
+        unique.setdefault(element, declaration)
+    return list(unique.items())
 
 
 _VERBATIM = re.compile(r"(<(pre|textarea|style|script)\b.*?</\2>)", re.S | re.I)

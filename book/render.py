@@ -126,12 +126,12 @@ class Figure:
 
 
 def spot_figure(spot: Spot, target: Target, side: str = "right", colors: Optional[dict] = None, uid: str = "",
-                labels: Optional[dict] = None) -> Figure:
+                labels: Optional[dict] = None, focus: bool = False) -> Figure:
     loc, ref = spot.location, spot.referral
     svg = bodymap.figure(loc.view, loc.marker, ref.essential, ref.spillover, side=side, colors=colors,
-                         uid=uid or spot_id(spot.number), labels=labels)
+                         uid=uid or spot_id(spot.number), labels=labels, focus=focus)
     alt = bodymap.describe(loc.view, loc.marker, ref.essential, ref.spillover, side=side)
-    return Figure(target.image(f"{spot_id(spot.number)}-{side}", svg), alt)
+    return Figure(target.image(f"{spot_id(spot.number)}-{side}{'-focus' if focus else ''}", svg), alt)
 
 
 def overview_figure(book: Book, target: Target, colors: Optional[dict] = None, labels: Optional[dict] = None) -> Figure:
@@ -269,7 +269,7 @@ def handout_html(book: Book, spots: Iterable[Spot], profile: Profile, personal: 
         })
         pages.append({"spot": spot, "press": press,
                       "figure": spot_figure(spot, target, side=personal.side, colors=profile.figure_colors, uid=f"h{i}",
-                                                labels=profile.labels)})
+                                                labels=profile.labels, focus=True)})
     date = local_date(personal.date or dt.date.today(), profile.practice.language)
     return environment(profile.folder).get_template("handout.html").render(
         **base_context(book, profile, target), pages=pages, personal=personal, date=date,

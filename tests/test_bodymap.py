@@ -341,3 +341,19 @@ def test_weasyprint_renders_every_view(tmp_path):
     html = "".join(f'<img style="width:60mm" src="data:image/svg+xml;base64,{i}">' for i in imgs)
     pdf = weasyprint.HTML(string=f"<html><body>{html}</body></html>").write_pdf()
     assert pdf.startswith(b"%PDF")
+
+
+def test_focus_zooms_in_on_the_marker_and_keeps_it_in_view():
+    import re as _re
+
+    full = bodymap.figure("back", "thoracolumbar-corner", ["low-back"], ["buttock"], side="left")
+    zoom = bodymap.figure("back", "thoracolumbar-corner", ["low-back"], ["buttock"], side="left", focus=True)
+    vb = lambda svg: [float(v) for v in _re.search(r'viewBox="([^"]+)"', svg).group(1).split()]
+    fx, fy, fw, fh = vb(full)
+    zx, zy, zw, zh = vb(zoom)
+    assert zw < fw and zh < fh, "the window is smaller than the whole body"
+    mx = float(_re.search(r'<g class="marker"><path d="M(\S+) (\S+)', zoom).group(1)) + 5
+    my = float(_re.search(r'<g class="marker"><path d="M(\S+) (\S+)', zoom).group(2)) + 5
+    assert zx <= mx <= zx + zw and zy <= my <= zy + zh
+    head = bodymap.figure("head", "masseter", ["jaw"], [], focus=True)
+    assert vb(head)[:2] == [0, 0], "close-ups are always drawn whole"

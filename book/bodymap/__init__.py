@@ -168,7 +168,7 @@ def _body(v: View, flip: bool, uid: str, clip_id: str, colors: dict, essential, 
     return "".join(out)
 
 
-def _legend(y: float, colors: dict, labels: dict, uid: str, size: float = 10.0) -> tuple[str, float]:
+def _legend(y: float, colors: dict, labels: dict, uid: str, size: float = 10.0, x0: float = 0.0) -> tuple[str, float]:
     rows = [("marker", labels["legend_marker"]), ("essential", labels["legend_essential"]),
             ("spillover", labels["legend_spillover"])]
     out = ['<g class="legend">']
@@ -176,27 +176,50 @@ def _legend(y: float, colors: dict, labels: dict, uid: str, size: float = 10.0) 
     for i, (kind, text) in enumerate(rows):
         cy = y + i * step + step / 2
         if kind == "marker":
-            out.append(_cross(16, cy, _esc(colors["marker"]), r=size * 0.38))
+            out.append(_cross(x0 + 16, cy, _esc(colors["marker"]), r=size * 0.38))
         else:
             fill = _esc(colors["essential"]) if kind == "essential" else f"url(#{uid}dots)"
-            out.append(f'<rect x="{_n(16 - size * 0.55)}" y="{_n(cy - size * 0.42)}" width="{_n(size * 1.1)}" '
+            out.append(f'<rect x="{_n(x0 + 16 - size * 0.55)}" y="{_n(cy - size * 0.42)}" width="{_n(size * 1.1)}" '
                        f'height="{_n(size * 0.84)}" fill="{fill}" stroke="{INK}" stroke-width="0.5"/>')
-        out.append(f'<text x="{_n(16 + size * 1.1)}" y="{_n(cy + size * 0.35)}" font-family="sans-serif" '
+        out.append(f'<text x="{_n(x0 + 16 + size * 1.1)}" y="{_n(cy + size * 0.35)}" font-family="sans-serif" '
                    f'font-size="{_n(size)}" fill="#222">{_esc(text)}</text>')
     out.append("</g>")
     return "".join(out), step * 3 + 4
 
 
-def _svg(width: float, height: float, title: str, desc: str, body: str, mm_wide: float) -> str:
+def _svg(width: float, height: float, title: str, desc: str, body: str, mm_wide: float, x0: float = 0, y0: float = 0) -> str:
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" viewBox="0 0 {_n(width)} {_n(height)}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" viewBox="{_n(x0)} {_n(y0)} {_n(width)} {_n(height)}" '
         f'width="{_n(mm_wide)}mm" height="{_n(mm_wide * height / width)}mm" role="img">'
         f"<title>{_esc(title)}</title><desc>{_esc(desc)}</desc>{body}</svg>"
     )
 
 
-def figure(view, marker, essential, spillover, side="right", colors=None, uid="", labels=None) -> str:
-    """A standalone SVG document: the view, the pain zones, the trigger point and a legend."""
+def _focus_box(v: View, points: list, aspect: float) -> tuple[float, float, float, float]:
+    """A window (x, y, w, h) of width/height `aspect` around `points`, padded, inside the view.
+
+    At least half the view's width and 45% of its height stay in view, so the
+    body part is still recognisable.
+    """
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    pad = 0.12 * v.width
+    x0, x1, y0, y1 = min(xs) - pad, max(xs) + pad, min(ys) - pad, max(ys) + pad
+    w, h = max(x1 - x0, 0.5 * v.width), max(y1 - y0, 0.45 * v.height)
+    w, h = max(w, h * aspect), max(h, w / aspect)
+    w, h = min(w, v.width), min(h, v.height)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    x = min(max(cx - w / 2, 0), v.width - w)
+    y = min(max(cy - h / 2, 0), v.height - h)
+    return x, y, w, h
+
+
+def figure(view, marker, essential, spillover, side="right", colors=None, uid="", labels=None,
+           focus: bool = False) -> str:
+    """A standalone SVG document: the view, the pain zones, the trigger point and a legend.
+
+    focus=True zooms a whole-body view in on the trigger point and its zones (for
+    the handout, where the figure is small); close-ups are always drawn whole.
+    """
     v = _check(view, marker, essential, spillover, side)
     colors = {**DEFAULT_COLORS, **(colors or {})}
     labels = {**DEFAULT_LABELS, **(labels or {})}
@@ -206,13 +229,22 @@ def figure(view, marker, essential, spillover, side="right", colors=None, uid=""
     draw_copies = copies if v.symmetric else [flip]
     clip = path_d(_pts(v, v.outline, flip))
     x, y = _to_units(v, marker)
-    crosses = "".join(_cross(v.width - x if c else x, y, _esc(colors["marker"])) for c in draw_copies)
-    legend, legend_h = _legend(v.height + 2, colors, labels, uid)
+    marks = [(v.width - x if c else x, y) for c in draw_copies]
+    crosses = "".join(_cross(mx, my, _esc(colors["marker"])) for mx, my in marks)
+    bx, by, bw, bh = 0.0, 0.0, v.width, v.height
+    if focus and v.name in ("front", "back"):
+        shapes = [p for c in draw_copies for n in [*essential, *(spillover or [])] for p in _pts(v, v.regions[n], c)]
+        bx, by, bw, bh = _focus_box(v, marks + shapes, aspect=0.72)
+    size = max(7.0, 0.065 * bw)  # the legend reads at about 9 pt whatever the zoom
+    legend, legend_h = _legend(by + bh + 2, colors, labels, uid, size=size, x0=bx)
     body = (_defs(uid, colors, {"body": clip})
             + _body(v, flip, uid, "body", colors, essential, spillover or [], draw_copies)
-            + f'<g class="marker">{crosses}</g>' + legend)
+            + f'<g class="marker">{crosses}</g>'
+            # a zoomed view's body runs on below the window: the legend gets a clean strip
+            + f'<rect class="legend-ground" x="{_n(bx)}" y="{_n(by + bh)}" width="{_n(bw)}" height="{_n(legend_h + 2)}" fill="white"/>'
+            + legend)
     text = describe(view, marker, essential, spillover, side)
-    return _svg(v.width, v.height + 2 + legend_h, f"Body map: {v.what}", text, body, 60)
+    return _svg(bw, bh + 2 + legend_h, f"Body map: {v.what}", text, body, 60, bx, by)
 
 
 # ------------------------------------------------------------------ text
