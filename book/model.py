@@ -50,11 +50,24 @@ class Location(Strict):
     find: list[str] = Field(min_length=1, description="Plain steps to find the spot with your hand.")
 
 
+class FreeZone(Strict):
+    """A pain area that no region name describes, drawn as a smooth closed shape."""
+
+    points: list[tuple[float, float]] = Field(
+        min_length=3, description="[x, y] corners in percent of the view's width and height, for the body's right side.")
+    label: str = Field(description="The area in plain words, for the figure's text alternative, e.g. 'the inner ankle'.")
+
+
+Zone = Union[str, FreeZone]
+
+
 class Referral(Strict):
     """Where the trigger point's pain is felt."""
 
-    essential: list[str] = Field(min_length=1, description="Region names where pain is usually felt (solid red).")
-    spillover: list[str] = Field(default_factory=list, description="Region names where pain is sometimes felt (stippled).")
+    essential: list[Zone] = Field(
+        min_length=1, description="Region names where pain is usually felt (solid red), or a free shape {points, label}.")
+    spillover: list[Zone] = Field(
+        default_factory=list, description="Region names where pain is sometimes felt (stippled), or free shapes.")
     description: str = Field(description="Where it hurts, in plain words.")
 
 

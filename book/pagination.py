@@ -73,7 +73,7 @@ def page_map(document, html: str) -> PageMap:
     first: PageMap = {}
     for number, page in enumerate(document.pages, 1):
         for anchor in page.anchors:
-            first[anchor] = number
+            first.setdefault(anchor, number)
     return {i: first[i] for i in ids_in_order(html) if i in first}
 
 

@@ -357,3 +357,20 @@ def test_focus_zooms_in_on_the_marker_and_keeps_it_in_view():
     assert zx <= mx <= zx + zw and zy <= my <= zy + zh
     head = bodymap.figure("head", "masseter", ["jaw"], [], focus=True)
     assert vb(head)[:2] == [0, 0], "close-ups are always drawn whole"
+
+
+def test_free_shape_zone_is_drawn_clipped_described_and_mirrored():
+    import re as _re
+    from book.model import FreeZone
+
+    zone = FreeZone(points=[(60, 80), (70, 80), (70, 90), (60, 90)], label="the inner ankle")
+    assert bodymap.validate("front", "tibialis-anterior", [zone], []) == []
+    right = bodymap.figure("front", "tibialis-anterior", [zone], [], side="right")
+    left = bodymap.figure("front", "tibialis-anterior", [zone], [], side="left")
+    group = lambda svg: _re.search(r'<g class="zone essential" clip-path="url\(#[^)]+\)"[^>]*>(.*?)</g>', svg).group(1)
+    first_x = lambda svg: float(_re.search(r'd="M(-?[\d.]+)', group(svg)).group(1))
+    assert first_x(right) == 120 and first_x(left) == 80, "60% of a 200-unit view, mirrored for the left"
+    assert "Main pain: the inner ankle." in bodymap.describe("front", "tibialis-anterior", [zone], [])
+    bad = FreeZone(points=[(60, 80), (170, 80), (70, 90)], label="off the page")
+    (problem,) = bodymap.validate("front", "tibialis-anterior", [bad], [])
+    assert problem[0] == "referral.essential" and "percentages" in problem[1]

@@ -90,9 +90,30 @@ def validate(view, marker, essential: list[str], spillover: list[str]) -> list[t
         problems.append(("location.marker", f"must be a landmark name or [x, y] in percent, got {marker!r}"))
     for fld, names in (("referral.essential", essential), ("referral.spillover", spillover or [])):
         for name in names:
-            if name not in v.regions:
-                problems.append((fld, _unknown("region", name, view, list(v.regions))))
+            if isinstance(name, str):
+                if name not in v.regions:
+                    problems.append((fld, _unknown("region", name, view, list(v.regions))))
+            elif not all(0 <= x <= 100 and 0 <= y <= 100 for x, y in _free(name)[0]):
+                problems.append((fld, f"free shape {_free(name)[1]!r}: points must be percentages from 0 to 100"))
     return problems
+
+
+def _free(zone) -> tuple[list, str]:
+    """(points in percent, label) of a free-shape zone given as an object or a mapping."""
+    if isinstance(zone, dict):
+        return [tuple(p) for p in zone["points"]], zone["label"]
+    return [tuple(p) for p in zone.points], zone.label
+
+
+def _zone_points(v: View, zone) -> list:
+    """A zone's shape in view units, for the body's right side: a named region or a free shape."""
+    if isinstance(zone, str):
+        return v.regions[zone]
+    return [(x / 100 * v.width, y / 100 * v.height) for x, y in _free(zone)[0]]
+
+
+def _zone_name(zone) -> str:
+    return REGION_NAMES[zone] if isinstance(zone, str) else _free(zone)[1]
 
 
 def _check(view, marker, essential, spillover, side) -> View:
@@ -154,7 +175,7 @@ def _body(v: View, flip: bool, uid: str, clip_id: str, colors: dict, essential, 
     outline = path_d(_pts(v, v.outline, flip))
     out = [f'<path class="body" d="{outline}" fill="{SKIN}" stroke="none"/>']
     for kind, names, fill in (("spillover", spillover, f"url(#{uid}dots)"), ("essential", essential, colors["essential"])):
-        shapes = [path_d(_pts(v, v.regions[n], c)) for c in copies for n in names]
+        shapes = [path_d(_pts(v, _zone_points(v, n), c)) for c in copies for n in names]
         if shapes:
             paths = "".join(f'<path d="{d}"/>' for d in shapes)
             out.append(f'<g class="zone {kind}" clip-path="url(#{uid}{clip_id})" fill="{_esc(fill)}" stroke="none">{paths}</g>')
@@ -233,7 +254,7 @@ def figure(view, marker, essential, spillover, side="right", colors=None, uid=""
     crosses = "".join(_cross(mx, my, _esc(colors["marker"])) for mx, my in marks)
     bx, by, bw, bh = 0.0, 0.0, v.width, v.height
     if focus and v.name in ("front", "back"):
-        shapes = [p for c in draw_copies for n in [*essential, *(spillover or [])] for p in _pts(v, v.regions[n], c)]
+        shapes = [p for c in draw_copies for n in [*essential, *(spillover or [])] for p in _pts(v, _zone_points(v, n), c)]
         bx, by, bw, bh = _focus_box(v, marks + shapes, aspect=0.72)
     size = max(7.0, 0.065 * bw)  # the legend reads at about 9 pt whatever the zoom
     legend, legend_h = _legend(by + bh + 2, colors, labels, uid, size=size, x0=bx)
@@ -273,9 +294,9 @@ def describe(view, marker, essential, spillover, side="right") -> str:
     """Plain-English text alternative of figure()."""
     v = _check(view, marker, essential, spillover, side)
     out = f"Trigger point (X) {_where(v, marker, side)}."
-    out += f" Main pain: {_join([REGION_NAMES[n] for n in essential])}."
+    out += f" Main pain: {_join([_zone_name(n) for n in essential])}."
     if spillover:
-        out += f" May also hurt: {_join([REGION_NAMES[n] for n in spillover])}."
+        out += f" May also hurt: {_join([_zone_name(n) for n in spillover])}."
     if side == "both" and not v.symmetric:
         out += f" The drawing shows the right side."
     return out
