@@ -89,22 +89,27 @@ def check_markdown(path: Path, body: str, problems: list[Problem]) -> None:
         problems.append(Problem(display(path), f"footnote [^{label}]", "has text but is never referenced"))
 
 
-def load_section(path: Path, problems: list[Problem]) -> Optional[Section]:
+def read_source(path: Path, model: type[BaseModel], problems: list[Problem]) -> tuple[Optional[Any], str]:
+    """(validated front matter, Markdown body) of a source file; (None, body) when it has problems."""
     data, body = split_front_matter(path, problems)
-    meta = validate(SectionMeta, data, path, problems)
+    meta = validate(model, data, path, problems)
+    if meta is not None:
+        check_markdown(path, body, problems)
+    return meta, body
+
+
+def load_section(path: Path, problems: list[Problem]) -> Optional[Section]:
+    meta, body = read_source(path, SectionMeta, problems)
     if meta is None:
         return None
-    check_markdown(path, body, problems)
     slug = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")
     return Section(**meta.model_dump(), slug=slug, source=path, body=body)
 
 
 def load_spot(path: Path, problems: list[Problem]) -> Optional[Spot]:
-    data, body = split_front_matter(path, problems)
-    meta = validate(SpotMeta, data, path, problems)
+    meta, body = read_source(path, SpotMeta, problems)
     if meta is None:
         return None
-    check_markdown(path, body, problems)
     loc, ref = meta.location, meta.referral
     for field, msg in bodymap.validate(loc.view, loc.marker, ref.essential, ref.spillover):
         problems.append(Problem(display(path), field, msg))

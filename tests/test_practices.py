@@ -133,3 +133,13 @@ def test_branded_book_has_cover_and_presented_by_page(tiny, tmp_path):
         css = z.read("EPUB/style/book.css").decode()
         title = z.read("EPUB/titlepage.xhtml").decode()
     assert "#0b6e4f" in css and "Stride Sports Clinic" in title
+
+
+def test_every_language_catalogue_has_every_label():
+    import yaml
+
+    catalogues = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in practice.LOCALES.glob("*.yaml")}
+    assert {"en", "fr"} <= set(catalogues)
+    for lang, labels in catalogues.items():
+        assert set(labels) == set(catalogues["en"]), f"{lang}.yaml: {set(labels) ^ set(catalogues['en'])}"
+        assert len(labels["stop_items"]) == len(catalogues["en"]["stop_items"])
