@@ -18,6 +18,17 @@ fi
 
 python3 -m pip install -q --disable-pip-version-check -e ".[test]"
 
+# DAISY Ace (EPUB accessibility checker) for the test suite, with Debian's Chromium as its browser.
+# Optional: without npm the Ace test is skipped and everything else still works.
+if command -v npm >/dev/null 2>&1; then
+  command -v chromium >/dev/null 2>&1 || { export DEBIAN_FRONTEND=noninteractive; { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null; } || true; }
+  if [ ! -x .tools/node_modules/.bin/ace-puppeteer ]; then
+    mkdir -p .tools
+    (cd .tools && PUPPETEER_SKIP_DOWNLOAD=1 npm install --silent --no-audit --no-fund --ignore-scripts @daisy/ace >/dev/null) \
+      || echo "setup: could not install DAISY Ace; its test will be skipped"
+  fi
+fi
+
 if [ "${1:-}" != "--no-build" ]; then
   python3 make_book.py build
 fi

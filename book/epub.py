@@ -22,23 +22,10 @@ XHTML = "http://www.w3.org/1999/xhtml"
 OPS = "http://www.idpf.org/2007/ops"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
-A11Y = [
-    ("schema:accessMode", "textual"),
-    ("schema:accessMode", "visual"),
-    ("schema:accessModeSufficient", "textual"),
-    ("schema:accessModeSufficient", "textual,visual"),
-    ("schema:accessibilityFeature", "alternativeText"),
-    ("schema:accessibilityFeature", "structuralNavigation"),
-    ("schema:accessibilityFeature", "tableOfContents"),
-    ("schema:accessibilityFeature", "readingOrder"),
-    ("schema:accessibilityFeature", "displayTransformability"),
-    ("schema:accessibilityHazard", "none"),
-]
-# Only when the book carries the print edition's page numbers.
-A11Y_PAGES = [
-    ("schema:accessibilityFeature", "pageNavigation"),
-    ("schema:accessibilityFeature", "pageBreakMarkers"),
-]
+ACCESS_MODES = [("schema:accessMode", "textual"), ("schema:accessMode", "visual"),
+                ("schema:accessModeSufficient", "textual"), ("schema:accessModeSufficient", "textual,visual")]
+FEATURES = ["alternativeText", "structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability"]
+PAGE_FEATURES = ["pageNavigation", "pageBreakMarkers"]  # only when the print edition's page numbers are in
 SUMMARY = (
     "Text with headings, a table of contents and footnotes. Every body map has a text description of where "
     "the trigger point is and where its pain is felt; no information is conveyed by colour alone."
@@ -106,7 +93,7 @@ def cover_png(book: Book, profile: Profile) -> bytes:
 
 def print_source(book: Book, paper: Optional[str]) -> str:
     """The print edition the page numbers come from, for dc:source and pageBreakSource."""
-    return f"{book.meta.title} (PDF, {PAPER_NAMES.get(paper or '', paper)})" if paper else f"{book.meta.title} (PDF)"
+    return f"{book.meta.title} (PDF, {PAPER_NAMES.get(paper, paper)})" if paper else f"{book.meta.title} (PDF)"
 
 
 def make(book: Book, profile: Profile, path: Path, page_map: Optional[pagination.PageMap] = None,
@@ -180,8 +167,9 @@ def make(book: Book, profile: Profile, path: Path, page_map: Optional[pagination
         media = "image/svg+xml" if name.endswith(".svg") else "image/png"
         eb.add_item(epub.EpubItem(uid=name.replace("/", "-").replace(".", "-"), file_name=name, media_type=media, content=data))
 
-    features = A11Y[:-1] + (A11Y_PAGES if page_list else []) + A11Y[-1:]  # the hazard last
-    for prop, value in features:
+    features = FEATURES + (PAGE_FEATURES if page_list else [])
+    for prop, value in [*ACCESS_MODES, *(("schema:accessibilityFeature", f) for f in features),
+                        ("schema:accessibilityHazard", "none")]:
         eb.add_metadata(None, "meta", value, {"property": prop})
     eb.add_metadata(None, "meta", SUMMARY + (SUMMARY_PAGES if page_list else ""), {"property": "schema:accessibilitySummary"})
     eb.add_metadata(None, "meta", CONFORMS, {"property": "dcterms:conformsTo"})

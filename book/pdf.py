@@ -139,6 +139,19 @@ def _break_before(blocks: list, index: int) -> tuple:
     return element, "break-before: page"
 
 
+def _has_stray_line(block) -> bool:
+    """A prose line much shorter than the full line after it (see ``page_fixes``)."""
+    if block.element.tag not in ("p", "li"):
+        return False
+    widths = [sum(c.margin_width() for c in line.children if c.is_in_normal_flow()) for line in block.children]
+    return any(w < 0.35 * block.width and after > 0.8 * block.width for w, after in zip(widths, widths[1:]))
+
+
+def _more_word_spacing(element) -> str:
+    tries = (element.get("style") or "").count("word-spacing")
+    return f"word-spacing: {0.02 * (tries + 1):.2f}em"
+
+
 def page_fixes(document) -> list:
     """What WeasyPrint's pagination got wrong, as (element, CSS declaration) pairs for another pass.
 
@@ -147,6 +160,9 @@ def page_fixes(document) -> list:
       on the next page (or, when it started on an earlier page, may leave a single line behind).
     - A heading (or a spot's number line, or a finder term) as the last text of a page, though
       ``break-after: avoid`` asks otherwise: it starts the next page.
+    - A line of a paragraph holding a single word (or half a hyphenated one) before a full line:
+      WeasyPrint breaks there when the rest of the paragraph would fit but for the space before an
+      inline element (a link, a citation). A hair more word spacing in that paragraph moves the breaks.
     """
     from weasyprint.formatting_structure import boxes
 
@@ -158,6 +174,7 @@ def page_fixes(document) -> list:
         blocks = list(_text_blocks(page))
         pages.append((blocks, bool(blocks) and blocks[-1][0].element in seen))
         seen.update(b.element for b, _ in blocks)
+        fixes += [(block.element, _more_word_spacing(block.element)) for block, _ in blocks if _has_stray_line(block)]
         for box in _boxes(page._page_box):
             tag = getattr(box, "element_tag", "") or ""
             if tag.endswith("::footnote-call") and isinstance(box, boxes.InlineBox):

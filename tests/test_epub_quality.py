@@ -241,6 +241,33 @@ def test_page_list_numbers_are_the_pdf_pages_where_the_elements_start(book):
     assert pages_with_blocks == {int(label) for label, _ in book.page_list()}
 
 
+def test_blocks_have_the_same_ids_in_both_formats(tiny):
+    from book import build, render
+    from book.pagination import ids_in_order
+
+    loaded, profile = build.load(build.Job(chapters=tiny))
+    pdf = render.book_parts(loaded, profile, render.Target("pdf"))
+    epub = render.book_parts(loaded, profile, render.Target("epub"))
+    for a, b in zip(pdf, epub, strict=True):
+        notes = ("fn-", "reffn-")  # the EPUB's pop-up notes and their calls; the PDF floats notes to the foot
+        assert ids_in_order(a["html"]) == [i for i in ids_in_order(b["html"]) if not i.startswith(notes)]
+        assert len(ids_in_order(a["html"])) >= 3
+
+
+def test_markers_go_before_blocks_and_inside_list_items():
+    from book.pagination import add_ids, mark_pages
+
+    html = add_ids('<section id="s"><p>One</p><aside><p>Note</p></aside><ol><li>Two</li></ol>'
+                   '<p>Three <span class="footnote"><em>n</em></span></p></section>', "s")
+    assert html == ('<section id="s"><p id="s-b1">One</p><aside><p>Note</p></aside><ol><li id="s-b2">Two</li></ol>'
+                    '<p id="s-b3">Three <span class="footnote"><em>n</em></span></p></section>')
+    marked, pages = mark_pages(html, {"s": 4, "s-b1": 4, "s-b2": 5, "s-b3": 5}, after=3)
+    assert pages == [4, 5]
+    assert marked.startswith('<span epub:type="pagebreak" role="doc-pagebreak" id="page-4" aria-label="4"')
+    assert '<li id="s-b2"><span epub:type="pagebreak" role="doc-pagebreak" id="page-5"' in marked
+    assert mark_pages(html, {"s": 4}, after=4) == (html, [])
+
+
 def test_css_stays_readable_in_dark_mode(tiny_book):
     css = tiny_book.zip.read(str(tiny_book.opf_path.parent / "style/book.css")).decode()
     rules = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
@@ -253,7 +280,7 @@ def test_css_stays_readable_in_dark_mode(tiny_book):
 
 def _ace_command() -> list[str]:
     for candidate in (os.environ.get("ACE"), shutil.which("ace-puppeteer"),
-                      str(ROOT / "node_modules/.bin/ace-puppeteer"), shutil.which("ace")):
+                      str(ROOT / ".tools/node_modules/.bin/ace-puppeteer"), shutil.which("ace")):
         if candidate and Path(candidate).is_file():
             return [candidate]
     return []
