@@ -46,7 +46,8 @@ def build_date(meta_date: str) -> dt.datetime:
 
 
 def cover_png(book: Book, profile: Profile) -> bytes:
-    """A plain typographic cover (1600 x 2400 PNG) in the practice's colours."""
+    """The cover (1600 x 2400 PNG), drawn like the PDF edition's: a band in the practice's primary
+    colour with the title, an accent rule and a trigger-point motif (rings around a dot)."""
     from PIL import Image, ImageColor, ImageDraw, ImageFont
 
     def font(family: str, size: int, bold: bool = False):
@@ -54,11 +55,19 @@ def cover_png(book: Book, profile: Profile) -> bytes:
         path = subprocess.run(["fc-match", "-f", "%{file}", f"{family}{style}"], capture_output=True, text=True).stdout
         return ImageFont.truetype(path, size) if path else ImageFont.load_default(size)
 
-    W, H = 1600, 2400
+    W, H, BAND = 1600, 2400, 2000
     primary = ImageColor.getrgb(profile.practice.colors.primary)
+    accent = ImageColor.getrgb(profile.practice.colors.accent)
+    ring = tuple(round(c + (255 - c) * 0.18) for c in primary)
     img = Image.new("RGB", (W, H), "white")
     d = ImageDraw.Draw(img)
-    d.rectangle([0, 0, W, 1300], fill=primary)
+    d.rectangle([0, 0, W, BAND], fill=primary)
+    cx, cy = 1330, 1700
+    for r in (520, 380):
+        d.ellipse([cx - r, cy - r, cx + r, cy + r], outline=ring, width=34)
+    d.ellipse([cx - 130, cy - 130, cx + 130, cy + 130], fill=accent)
+    d.rectangle([0, BAND, W, BAND + 16], fill=accent)
+    d.rectangle([0, BAND + 16, W, H], fill="white")  # the rings end at the band
     fam = profile.practice.fonts.headings[0]
 
     def wrap(text: str, f, width: int) -> list[str]:
@@ -73,19 +82,23 @@ def cover_png(book: Book, profile: Profile) -> bytes:
         return lines + [line]
 
     y = 380
-    big = font(fam, 150, True)
-    for line in wrap(book.meta.title, big, W - 240):
-        d.text((120, y), line, font=big, fill="white")
-        y += 175
+    if book.meta.publisher:
+        pale = tuple(round(c + (255 - c) * 0.7) for c in primary)
+        d.text((180, y - 80), book.meta.publisher.upper(), font=font(fam, 36), fill=pale)
+    big = font(fam, 160, True)
+    for line in wrap(book.meta.title, big, W - 360):
+        d.text((180, y), line, font=big, fill="white")
+        y += 185
     if book.meta.subtitle:
-        sub = font(fam, 70)
-        y += 60
-        for line in wrap(book.meta.subtitle, sub, W - 240):
-            d.text((120, y), line, font=sub, fill="white")
-            y += 90
-    d.text((120, 1420), book.meta.author, font=font(fam, 80), fill=primary)
+        sub = font(fam, 66)
+        y += 40
+        for line in wrap(book.meta.subtitle, sub, W - 360):
+            d.text((180, y), line, font=sub, fill="white")
+            y += 88
+    d.rectangle([180, y + 60, 400, y + 80], fill=accent)
+    d.text((180, BAND + 120), book.meta.author, font=font(fam, 64), fill=(34, 34, 34))
     if profile.logo_path or profile.practice.contact.website or profile.practice.contact.phone:
-        d.text((120, 2200), profile.practice.name, font=font(fam, 64, True), fill=primary)
+        d.text((180, BAND + 220), profile.practice.name, font=font(fam, 56, True), fill=primary)
     out = io.BytesIO()
     img.save(out, "PNG", optimize=True)
     return out.getvalue()

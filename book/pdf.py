@@ -88,8 +88,10 @@ def render(html: str, profile: Profile, kind: str, paper: Optional[str] = None, 
                 element.set("style", f"{element.get('style') or ''};{declaration}".lstrip(";"))
             document = source.render(stylesheets=sheets, font_config=font_config(), cache=_image_cache)
         else:
-            if kind == "book" and page_fixes(document):
-                log.warning("book: some pages still break badly (a footnote away from its call, or a heading at a page foot)")
+            if kind == "book" and (left := page_fixes(document)):
+                where = ", ".join(sorted({e.get("id") or e.tag for e, _ in left}))
+                log.warning("book: pages still break badly near %s (a footnote away from its call, a heading "
+                            "at a page foot, or a stray short line)", where)
         return document
     except FatalURLFetchingError as e:
         raise SourceError([Problem(str(profile.folder / "extra.css") if profile.extra_css else str(profile.folder),
@@ -108,12 +110,13 @@ def _boxes(box):
 
 
 def _text_blocks(page):
-    """(block, its parent box) for each block of a page's main flow that holds lines of text, in order
-    (not the notes, not the margins)."""
+    """(block, its parent box) for each block of a page's main flow that holds lines of text (or is an
+    image), in order; not the notes, not the margins."""
     from weasyprint.formatting_structure import boxes
 
     def walk(box, parent):
-        if isinstance(box, boxes.BlockContainerBox) and box.children and isinstance(box.children[0], boxes.LineBox):
+        lines = isinstance(box, boxes.BlockContainerBox) and box.children and isinstance(box.children[0], boxes.LineBox)
+        if lines or isinstance(box, boxes.BlockReplacedBox):
             if box.element is not None and not (box.element_tag or "").startswith("::"):
                 yield box, parent
             return
@@ -123,14 +126,14 @@ def _text_blocks(page):
     yield from walk(page._page_box.children[0], None)
 
 
-def _keeps_with_next(block, parent) -> bool:
+def _keeps_with_next(block) -> bool:
     element = block.element
     return element.tag in _KEEP_WITH_NEXT or "spot-number" in (element.get("class") or "").split()
 
 
 def _break_before(blocks: list, index: int) -> tuple:
     """A page break before block INDEX of a page, moved up past the headings just before it."""
-    while index > 0 and _keeps_with_next(*blocks[index - 1]):
+    while index > 0 and _keeps_with_next(blocks[index - 1][0]):
         index -= 1
     block, parent = blocks[index]
     element = block.element
@@ -141,7 +144,7 @@ def _break_before(blocks: list, index: int) -> tuple:
 
 def _has_stray_line(block) -> bool:
     """A prose line much shorter than the full line after it (see ``page_fixes``)."""
-    if block.element.tag not in ("p", "li"):
+    if block.element.tag not in ("p", "li") or any(child.tag == "br" for child in block.element):
         return False
     widths = [sum(c.margin_width() for c in line.children if c.is_in_normal_flow()) for line in block.children]
     return any(w < 0.35 * block.width and after > 0.8 * block.width for w, after in zip(widths, widths[1:]))
@@ -187,7 +190,7 @@ def page_fixes(document) -> list:
         if notes.get(element) != number and blocks:
             fixes.append((blocks[-1][0].element, "widows: 1") if started_before else _break_before(blocks, len(blocks) - 1))
     for blocks, started_before in pages[:-1]:
-        if blocks and not started_before and _keeps_with_next(*blocks[-1]):
+        if blocks and not started_before and _keeps_with_next(blocks[-1][0]):
             fixes.append(_break_before(blocks, len(blocks) - 1))
     unique = {}
     for element, declaration in fixes:
