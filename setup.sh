@@ -24,6 +24,7 @@ if command -v npm >/dev/null 2>&1; then
   command -v chromium >/dev/null 2>&1 || { export DEBIAN_FRONTEND=noninteractive; { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null; } || true; }
   if [ ! -x .tools/node_modules/.bin/ace-puppeteer ]; then
     mkdir -p .tools
+    [ -f .tools/package.json ] || echo '{"private": true}' > .tools/package.json  # keeps npm from installing into a parent folder
     (cd .tools && PUPPETEER_SKIP_DOWNLOAD=1 npm install --silent --no-audit --no-fund --ignore-scripts @daisy/ace >/dev/null) \
       || echo "setup: could not install DAISY Ace; its test will be skipped"
   fi
