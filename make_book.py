@@ -6,7 +6,6 @@ Exit status: 0 success, 2 bad input (every problem printed as FILE: FIELD: messa
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import logging
 import sys
@@ -18,16 +17,12 @@ log = logging.getLogger("book")
 
 
 def hold(value: str) -> tuple[int, int]:
-    parts = value.replace("-", " ").split()
+    from book.build import parse_hold
+
     try:
-        nums = tuple(int(p) for p in parts)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be seconds, e.g. 60 or 30-90, got {value!r}")
-    if len(nums) == 1:
-        nums = (nums[0], nums[0])
-    if len(nums) != 2 or not (5 <= nums[0] <= nums[1] <= 300):
-        raise argparse.ArgumentTypeError(f"must be 5 to 300 seconds, e.g. 60 or 30-90, got {value!r}")
-    return nums
+        return parse_hold(value)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e) if "seconds" in str(e) else f"must be seconds, e.g. 60 or 30-90, got {value!r}")
 
 
 def day(value: str) -> dt.date:
@@ -129,18 +124,21 @@ def run(args, started: float) -> int:
     job = build.Job(chapters=args.chapters, practice=args.practice, paper=getattr(args, "paper", None))
     if args.command == "check":
         book, profile = build.load(job)
-        print(f"ok: {len(book.spots)} spots, {len(book.references)} references, practice {profile.practice.name!r}")
+        print(f"ok: {len(book.spots)} spots, {len(book.references)} references, practice {profile.practice.name!r}; "
+              f"checked in {time.monotonic() - started:.1f} s")
         return 0
     if args.command == "figure":
+        from book.output import write_bytes
         from book.render import spot_figure, Target
 
         book, profile = build.load(job)
         spot = build.pick_spots(book, [args.spot])[0]
         t = Target("epub")
-        spot_figure(spot, t, side=args.side, colors=profile.figure_colors)
+        spot_figure(spot, t, side=args.side, colors=profile.figure_colors, labels=profile.labels)
         data = next(iter(t.images.values()))
-        build.atomic_write(args.output, data)
+        write_bytes(args.output, data)
         print(f"wrote {display(args.output)}")
+        print(f"1 figure in {time.monotonic() - started:.1f} s")
         return 0
     if args.command == "build":
         written = build.build_all(job, args.out, pdf_variant=args.pdf_variant)
@@ -159,6 +157,12 @@ def handout(args, job, started: float) -> int:
     if args.batch:
         from book.batch import run_batch
 
+        mixed = [f for f, v in (("SPOT", args.spots), ("--client", args.client), ("--notes", args.notes),
+                                ("--therapist", args.therapist), ("--hold", args.hold),
+                                ("--times-per-day", args.times_per_day), ("--date", args.date)) if v]
+        if mixed:
+            raise SourceError([build.Problem("command line", ", ".join(mixed),
+                                             "comes from the CSV's columns with --batch; leave it off")])
         ok, failed = run_batch(job, args.batch, args.output or Path("build/handouts/batch"))
         print(f"wrote {ok} packet(s), {failed} row(s) failed, in {time.monotonic() - started:.1f} s")
         return 2 if failed else 0
@@ -168,7 +172,7 @@ def handout(args, job, started: float) -> int:
         log.warning("warning: %d spots in one packet; clients follow fewer items more faithfully (4 or fewer is better)", len(args.spots))
     personal = Personal(client=args.client, date=args.date, side=args.side, hold_seconds=args.hold,
                         times_per_day=args.times_per_day, notes=args.notes, therapist=args.therapist)
-    name = "-".join([build.safe_name(args.client)] if args.client else []) or "handout"
+    name = build.safe_name(args.client) if args.client else "handout"
     out = args.output or Path("build/handouts") / f"{name}-{'-'.join(build.safe_name(s) for s in args.spots)}.pdf"
     build.write_handout(job, args.spots, personal, out)
     print(f"wrote {display(out)}")

@@ -22,15 +22,6 @@ COLUMNS = ("name", "spots", "side", "notes", "hold", "times_per_day", "therapist
 REQUIRED = ("name", "spots")
 
 
-def parse_hold(value: str) -> tuple[int, int]:
-    nums = tuple(int(p) for p in value.replace("-", " ").split())
-    if len(nums) == 1:
-        nums = (nums[0], nums[0])
-    if len(nums) != 2 or not (5 <= nums[0] <= nums[1] <= 300):
-        raise ValueError
-    return nums
-
-
 def parse_row(row: dict, where: str, known: set[str]) -> tuple[list[str], Personal]:
     """One CSV row to (spot keys, personal details); raises SourceError naming line and column."""
     problems: list[Problem] = []
@@ -52,9 +43,9 @@ def parse_row(row: dict, where: str, known: set[str]) -> tuple[list[str], Person
     hold: Optional[tuple[int, int]] = None
     if value["hold"]:
         try:
-            hold = parse_hold(value["hold"])
-        except ValueError:
-            bad("hold", f"must be 5 to 300 seconds, e.g. 60 or 30-90, got {value['hold']!r}")
+            hold = build.parse_hold(value["hold"])
+        except ValueError as e:
+            bad("hold", str(e) if "seconds" in str(e) else f"must be seconds, e.g. 60 or 30-90, got {value['hold']!r}")
     times: Optional[int] = None
     if value["times_per_day"]:
         if value["times_per_day"].isdigit() and 1 <= int(value["times_per_day"]) <= 6:
@@ -69,8 +60,9 @@ def parse_row(row: dict, where: str, known: set[str]) -> tuple[list[str], Person
             bad("date", f"must be YYYY-MM-DD, got {value['date']!r}")
     personal = Personal(client=value["name"] or None, date=date, side=side, hold_seconds=hold,
                         times_per_day=times, notes=value["notes"] or None, therapist=value["therapist"] or None)
-    if personal.notes and len(personal.notes) > build.MAX_NOTES:
-        bad("notes", f"{len(personal.notes)} characters; at most {build.MAX_NOTES} fit on the page")
+    problems += build.personal_problems(personal, where, prefix="")
+    if None in row:  # DictReader puts surplus cells under None
+        bad("(row)", "more cells than columns; put a field that holds a comma in double quotes")
     if len(keys) > build.PACKET_WARN:
         log.warning("%s: warning: %d spots in one packet; 4 or fewer is easier to follow", where, len(keys))
     if problems:
@@ -95,7 +87,7 @@ def read_rows(path: Path) -> list[tuple[int, dict]]:
         raise SourceError([Problem(f"{display(path)}:1", "header", f"unknown column(s): {', '.join(unknown)}; "
                                    f"known columns: {', '.join(COLUMNS)}")])
     reader.fieldnames = header
-    return [(reader.line_num, {k: v for k, v in row.items() if k is not None}) for row in reader
+    return [(reader.line_num, dict(row)) for row in reader
             if any((v or "").strip() for v in row.values() if isinstance(v, str))]
 
 

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import logging
 import os
 import re
 import shutil
 import unicodedata
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
@@ -76,10 +75,27 @@ def pick_spots(book: Book, keys: list[str]) -> list:
     return spots
 
 
-def check_personal(personal: Personal) -> None:
-    if personal.notes and len(personal.notes) > MAX_NOTES:
-        raise SourceError([Problem("command line", "--notes",
-                                   f"{len(personal.notes)} characters; at most {MAX_NOTES} fit on the page")])
+MAX_NAME = 60
+
+
+def personal_problems(personal: Personal, where: str = "command line", prefix: str = "--") -> list[Problem]:
+    """What cannot fit on the page: notes, client and therapist names too long."""
+    problems = []
+    for field, value, limit in (("notes", personal.notes, MAX_NOTES), ("client", personal.client, MAX_NAME),
+                                ("therapist", personal.therapist, MAX_NAME)):
+        if value and len(value) > limit:
+            problems.append(Problem(where, prefix + field, f"{len(value)} characters; at most {limit} fit on the page"))
+    return problems
+
+
+def parse_hold(value: str) -> tuple[int, int]:
+    """'60' or '30-90' seconds as (low, high); ValueError when it is not 5 to 300 seconds."""
+    nums = tuple(int(p) for p in value.replace("-", " ").split())
+    if len(nums) == 1:
+        nums = (nums[0], nums[0])
+    if len(nums) != 2 or not (5 <= nums[0] <= nums[1] <= 300):
+        raise ValueError(f"must be 5 to 300 seconds, e.g. 60 or 30-90, got {value!r}")
+    return nums
 
 
 def render_handout(book: Book, profile: practice.Profile, spots: list, personal: Personal, paper: str):
@@ -94,9 +110,32 @@ def render_handout(book: Book, profile: practice.Profile, spots: list, personal:
             problems.append(Problem(display(spot.source), "handout",
                                     f"spot {spot.number} does not fit on one {paper} page: about {over:.0f} mm "
                                     f"runs onto a second page; shorten its text or the notes"))
+    for page in document.pages:
+        spill = off_page(page)
+        if spill:
+            problems.append(Problem("handout", "layout", f"text runs off the {paper} page: {spill!r}; "
+                                    "shorten the client or therapist name, or the practice's footer text"))
+            break
     if problems:
         raise SourceError(problems)
     return document
+
+
+def off_page(page) -> Optional[str]:
+    """The first text that reaches past the page's right or bottom edge, if any."""
+    width, height = page.width + 0.5, page.height + 0.5
+
+    def walk(box):
+        for child in getattr(box, "children", []) or []:
+            text = getattr(child, "text", None)
+            if text and text.strip() and (child.position_x + child.width > width or child.position_y + child.height > height):
+                return text.strip()
+            found = walk(child)
+            if found:
+                return found
+        return None
+
+    return walk(page._page_box)
 
 
 def overflow_mm(page) -> float:
@@ -120,7 +159,9 @@ def overflow_mm(page) -> float:
 def write_handout(job: Job, keys: list[str], personal: Personal, out: Path, book=None, profile=None) -> Path:
     if book is None:
         book, profile = load(job)
-    check_personal(personal)
+    problems = personal_problems(personal)
+    if problems:
+        raise SourceError(problems)
     spots = pick_spots(book, keys)
     document = render_handout(book, profile, spots, personal, paper_of(job, profile))
     pdf.write(document, out)
@@ -182,6 +223,10 @@ def build_all(job: Job, out: Path, pdf_variant: str = "pdf/ua-1") -> list[Path]:
     stem = safe_name(book.meta.title)
     staging = out / f".staging-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
+    try:
+        staging.mkdir(parents=True)
+    except OSError as e:
+        raise SourceError([Problem(display(out), "--out", f"cannot make an output folder here: {e.strerror}")]) from None
     problems: list[Problem] = []
     try:
         tasks = [([str(s.number)], Personal(), staging / "handouts" / f"{s.number:02d}-{s.slug}.pdf") for s in book.spots]
@@ -212,14 +257,3 @@ def build_all(job: Job, out: Path, pdf_variant: str = "pdf/ua-1") -> list[Path]:
         shutil.rmtree(staging, ignore_errors=True)
         if out.is_dir() and not any(out.iterdir()):
             out.rmdir()
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write bytes to a temporary file beside PATH, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)

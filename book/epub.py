@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import subprocess
 import zipfile
 from pathlib import Path
@@ -15,8 +14,9 @@ from lxml.builder import ElementMaker
 
 from . import pagination
 from .model import Book
-from .practice import STYLES, Profile, labels
-from .render import Target, base_context, book_parts, doc_name, environment
+from .output import atomic, build_time
+from .practice import STYLES, Profile, labels, rgb
+from .render import Target, base_context, branded, book_parts, doc_name, environment
 
 XHTML = "http://www.w3.org/1999/xhtml"
 OPS = "http://www.idpf.org/2007/ops"
@@ -37,18 +37,10 @@ PAPER_NAMES = {"a4": "A4", "letter": "US Letter"}
 FRONT_IDS = {"cover": "titlepage", "presented-by": "presented-by", "copyright": "copyright"}
 
 
-def build_date(meta_date: str) -> dt.datetime:
-    """The build's timestamp: SOURCE_DATE_EPOCH when set, else the book's date, for reproducible files."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
-    return dt.datetime.fromisoformat(meta_date).replace(tzinfo=dt.timezone.utc)
-
-
 def cover_png(book: Book, profile: Profile) -> bytes:
     """The cover (1600 x 2400 PNG), drawn like the PDF edition's: a band in the practice's primary
     colour with the title, an accent rule and a trigger-point motif (rings around a dot)."""
-    from PIL import Image, ImageColor, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw, ImageFont
 
     def font(family: str, size: int, bold: bool = False):
         style = ":style=Bold" if bold else ""
@@ -56,8 +48,7 @@ def cover_png(book: Book, profile: Profile) -> bytes:
         return ImageFont.truetype(path, size) if path else ImageFont.load_default(size)
 
     W, H, BAND = 1600, 2400, 2000
-    primary = ImageColor.getrgb(profile.practice.colors.primary)
-    accent = ImageColor.getrgb(profile.practice.colors.accent)
+    primary, accent = rgb(profile.practice.colors.primary), rgb(profile.practice.colors.accent)
     ring = tuple(round(c + (255 - c) * 0.18) for c in primary)
     img = Image.new("RGB", (W, H), "white")
     d = ImageDraw.Draw(img)
@@ -97,7 +88,7 @@ def cover_png(book: Book, profile: Profile) -> bytes:
             y += 88
     d.rectangle([180, y + 60, 400, y + 80], fill=accent)
     d.text((180, BAND + 120), book.meta.author, font=font(fam, 64), fill=(34, 34, 34))
-    if profile.logo_path or profile.practice.contact.website or profile.practice.contact.phone:
+    if branded(profile):
         d.text((180, BAND + 220), profile.practice.name, font=font(fam, 56, True), fill=primary)
     out = io.BytesIO()
     img.save(out, "PNG", optimize=True)
@@ -121,7 +112,7 @@ def make(book: Book, profile: Profile, path: Path, page_map: Optional[pagination
     t = labels(meta.language)
     target = Target("epub")
     parts = book_parts(book, profile, target)
-    when = build_date(meta.date)
+    when = build_time(meta.date)
 
     eb = epub.EpubBook()
     eb.set_identifier(meta.identifier)
@@ -210,17 +201,12 @@ def make(book: Book, profile: Profile, path: Path, page_map: Optional[pagination
     nav_doc = nav_document(meta.language, t["contents"], "style/book.css", toc, landmarks,
                            [(str(n), f"{doc}#page-{n}") for n, doc in page_list])
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
+    with atomic(path) as tmp:
         writer = _Writer(str(tmp), eb, {"mtime": when, "epub3_pages": False, "play_order": {"enabled": False}},
                          language=meta.language, nav=nav_doc)
         writer.process()
         writer.write()
         _normalise_zip(tmp, when)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def toc_label(part: dict) -> str:

@@ -23,17 +23,13 @@ class SourceError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-def display(path: Path | str, root: Path | None = None) -> str:
+def display(path: Path | str) -> str:
     """A path as the user wrote it: relative to the working directory when possible."""
     p = Path(path)
-    for base in (Path.cwd(), root):
-        if base is None:
-            continue
-        try:
-            return str(p.resolve().relative_to(base.resolve()))
-        except ValueError:
-            pass
-    return str(p)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(p)
 
 
 def pydantic_problems(file: str, exc, prefix: str = "") -> list[Problem]:

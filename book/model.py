@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Side = Literal["left", "right", "both"]
@@ -138,11 +138,9 @@ class SectionMeta(Strict):
     """Front matter of a front- or back-matter Markdown file."""
 
     title: str = Field(description="Section heading.")
-    kind: str = Field(
-        "chapter",
-        description="Its role, used as epub:type: preface, introduction, foreword, glossary, appendix, "
-        "colophon, chapter...",
-    )
+    kind: Literal["chapter", "preface", "introduction", "foreword", "prologue", "epilogue", "conclusion",
+                  "afterword", "glossary", "appendix", "colophon", "acknowledgments"] = Field(
+        "chapter", description="Its role in the book, used as its epub:type and ARIA role.")
 
 
 class Section(SectionMeta):
@@ -204,7 +202,8 @@ class Colors(Strict):
 
 
 class Fonts(Strict):
-    """Font families, each a list: the first installed one is used, the others are fallbacks."""
+    """Font families in order of preference. Every family listed must be installed (fc-list shows it):
+    a missing font is an error, never a silent fallback."""
 
     body: list[str] = Field(default_factory=lambda: ["Noto Sans", "DejaVu Sans"], min_length=1)
     headings: list[str] = Field(default_factory=lambda: ["Noto Sans", "DejaVu Sans"], min_length=1)
@@ -213,10 +212,10 @@ class Fonts(Strict):
 class Contact(Strict):
     """How clients reach the practice; every line is optional."""
 
-    address: Optional[str] = None
-    phone: Optional[str] = None
-    email: Optional[str] = None
-    website: Optional[str] = None
+    address: Optional[str] = Field(None, max_length=100, description="Printed in the handout's footer.")
+    phone: Optional[str] = Field(None, max_length=40)
+    email: Optional[str] = Field(None, max_length=60)
+    website: Optional[str] = Field(None, max_length=60)
 
 
 class Practice(Strict):
@@ -230,9 +229,10 @@ class Practice(Strict):
     language: str = Field("en", description="Language of labels and dates; one catalogue per language in book/locales/.")
     contact: Contact = Field(default_factory=Contact)
     qr_url: Optional[str] = Field(None, description="Booking or video page; printed as a QR code on handouts.")
-    therapists: list[str] = Field(default_factory=list, description="Therapists' names, for the handout's 'from' line.")
-    disclaimer: Optional[str] = Field(None, description="Disclaimer footer; the language catalogue's text if unset.")
-    footer: Optional[str] = Field(None, description="A short extra footer line, e.g. opening hours.")
+    therapists: list[str] = Field(default_factory=list, description="Therapists' names, for the book's 'presented by' page.")
+    disclaimer: Optional[str] = Field(None, max_length=260,
+                                      description="Disclaimer footer; the language catalogue's text if unset.")
+    footer: Optional[str] = Field(None, max_length=100, description="A short extra footer line, e.g. opening hours.")
 
     @field_validator("qr_url")
     @classmethod

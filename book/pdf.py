@@ -5,10 +5,8 @@ only from the project's styles/ and chapters/ and the chosen practice folder.
 """
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import logging
-import os
 import re
 from pathlib import Path
 from typing import Optional
@@ -18,7 +16,8 @@ import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
-from .errors import Problem, SourceError
+from .output import atomic, build_time
+from .errors import Problem, SourceError, display
 from .practice import PROJECT, STYLES, Profile
 
 log = logging.getLogger("book")
@@ -65,8 +64,9 @@ def stylesheets(profile: Profile, kind: str, paper: Optional[str]) -> list[weasy
     return sheets
 
 
-def fetcher(profile: Profile) -> LockedFetcher:
-    return LockedFetcher([STYLES, PROJECT / "chapters", profile.folder])
+def fetcher(profile: Profile, chapters: Optional[Path] = None) -> LockedFetcher:
+    """Files under styles/, the chapters folder (the project's or --chapters) and the practice folder."""
+    return LockedFetcher([STYLES, chapters or PROJECT / "chapters", profile.folder])
 
 
 def render(html: str, profile: Profile, kind: str, paper: Optional[str] = None, base: Optional[Path] = None):
@@ -77,7 +77,8 @@ def render(html: str, profile: Profile, kind: str, paper: Optional[str] = None, 
     if kind == "book":
         html = typeset(html)
     try:
-        source = weasyprint.HTML(string=html, base_url=str(base or profile.folder) + "/", url_fetcher=fetcher(profile))
+        source = weasyprint.HTML(string=html, base_url=str(base or profile.folder) + "/",
+                                 url_fetcher=fetcher(profile, base if kind == "book" else None))
         sheets = stylesheets(profile, kind, paper)
         document = source.render(stylesheets=sheets, font_config=font_config(), cache=_image_cache)
         for _ in range(BOOK_PASSES if kind == "book" else 0):
@@ -94,8 +95,8 @@ def render(html: str, profile: Profile, kind: str, paper: Optional[str] = None, 
                             "at a page foot, or a stray short line)", where)
         return document
     except FatalURLFetchingError as e:
-        raise SourceError([Problem(str(profile.folder / "extra.css") if profile.extra_css else str(profile.folder),
-                                   "url", str(e))]) from None
+        origin = profile.extra_css or profile.folder / "practice.yaml"
+        raise SourceError([Problem(display(origin), "url", str(e))]) from None
 
 
 BOOK_PASSES = 3
@@ -242,29 +243,11 @@ def write(document, path: Path, *, variant: Optional[str] = "pdf/ua-1", identifi
     """
     if variant is not None and variant not in VARIANTS:
         raise ValueError(f"unknown PDF variant {variant!r} (known: {', '.join(VARIANTS)})")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    stamp = build_stamp(document.metadata.created)
-    if stamp:
-        document.metadata.created = document.metadata.modified = stamp
-    try:
-        options = {"pdf_variant": variant, "pdf_tags": True, "custom_metadata": True}
-        if identifier:
-            options["pdf_identifier"] = identifier.encode()
+    when = build_time(document.metadata.created)
+    if when:
+        document.metadata.created = document.metadata.modified = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    options = {"pdf_variant": variant, "pdf_tags": True, "custom_metadata": True}
+    if identifier:
+        options["pdf_identifier"] = identifier.encode()
+    with atomic(path) as tmp:
         document.write_pdf(tmp, **options)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def build_stamp(document_date: Optional[str]) -> Optional[str]:
-    """The PDF's creation and modification date, as a W3C date-time: SOURCE_DATE_EPOCH if set,
-    else the document's date at midnight UTC, else None (no date at all)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        when = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
-    elif document_date and re.fullmatch(r"\d{4}-\d{2}-\d{2}", document_date):
-        when = dt.datetime.fromisoformat(document_date).replace(tzinfo=dt.timezone.utc)
-    else:
-        return document_date
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ")

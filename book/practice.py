@@ -62,6 +62,18 @@ class Profile:
         return {"marker": c.marker, "essential": c.essential, "spillover": c.spillover}
 
 
+def rgb(value: str) -> Optional[tuple[int, int, int]]:
+    """An opaque CSS colour as 0-255 sRGB, or None when it is not one (or cannot be drawn on the cover)."""
+    color = tinycss2.color4.parse_color(value)
+    if color is None or isinstance(color, str) or color.alpha != 1:
+        return None
+    try:
+        coords = color.to("srgb").coordinates
+    except NotImplementedError:
+        return None
+    return tuple(round(min(1, max(0, c)) * 255) for c in coords)
+
+
 def languages() -> list[str]:
     return sorted(p.stem for p in LOCALES.glob("*.yaml"))
 
@@ -109,8 +121,9 @@ def load(name_or_path: Optional[str] = None) -> Profile:
         name = display(path)
         for field in ("primary", "accent", "text", "marker", "essential", "spillover"):
             value = getattr(practice.colors, field)
-            if tinycss2.color4.parse_color(value) is None:
-                problems.append(Problem(name, f"colors.{field}", f"not a CSS colour: {value!r}"))
+            if rgb(value) is None:
+                problems.append(Problem(name, f"colors.{field}", f"not a CSS colour: {value!r} "
+                                        "(use an opaque #hex, rgb(), hsl() or colour name)"))
         for field in ("body", "headings"):
             for family in getattr(practice.fonts, field):
                 if not font_installed(family):

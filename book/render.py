@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import functools
-import html
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,13 +21,14 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from . import bodymap, pagination
 from .model import Book, Section, Spot
+from .output import build_time
 from .practice import PROJECT, Profile, labels
-from .sources import CITATION
+from .sources import CITATION, citation_keys
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 HANDOUTS = PROJECT / "handouts"
 
-_md = MarkdownIt("commonmark", {"xhtmlOut": True, "typographer": True}).use(footnote_plugin).enable(
+_md = MarkdownIt("commonmark", {"xhtmlOut": True, "typographer": True, "html": False}).use(footnote_plugin).enable(
     ["replacements", "smartquotes", "table"]
 )
 _FN_ITEM = re.compile(r'<li id="fn(\d+)" class="footnote-item">(.*?)</li>', re.S)
@@ -70,18 +70,10 @@ class CitationIndex:
     """Numbers references in order of first citation across the book."""
 
     def __init__(self, book: Book):
-        self.order: list[str] = []
         texts = [p.body for p in [*book.front, *book.spots, *book.back] if not isinstance(p, str)]
-        for text in texts:
-            for m in CITATION.finditer(text):
-                for key in (k.strip().lstrip("@") for k in m.group(1).split(";")):
-                    if key not in self.order:
-                        self.order.append(key)
-        for spot in book.spots:
-            for key in spot.references:
-                if key not in self.order:
-                    self.order.append(key)
-        self.order += [k for k in book.references if k not in self.order]
+        keys = [k for text in texts for k in citation_keys(text)]
+        keys += [k for spot in book.spots for k in spot.references] + list(book.references)
+        self.order: list[str] = list(dict.fromkeys(keys))
 
     def number(self, key: str) -> int:
         return self.order.index(key) + 1
@@ -108,7 +100,7 @@ def markdown(text: str, slug: str, target: Target, citations: CitationIndex) -> 
     out = _FN_REF.sub(note, out)
 
     def cite(m: re.Match) -> str:
-        keys = [k.strip().lstrip("@") for k in m.group(1).split(";")]
+        keys = citation_keys(m.group(0))
         links = ", ".join(
             f'<a class="cite" href="{target.href("references", "ref-" + k)}">{citations.number(k)}</a>' for k in keys
         )
@@ -270,9 +262,10 @@ def handout_html(book: Book, spots: Iterable[Spot], profile: Profile, personal: 
         pages.append({"spot": spot, "press": press,
                       "figure": spot_figure(spot, target, side=personal.side, colors=profile.figure_colors, uid=f"h{i}",
                                                 labels=profile.labels, focus=True)})
-    date = local_date(personal.date or dt.date.today(), profile.practice.language)
+    day = personal.date or (build_time(None) or dt.datetime.now()).date()
+    date = local_date(day, profile.practice.language)
     return environment(profile.folder).get_template("handout.html").render(
-        **base_context(book, profile, target), pages=pages, personal=personal, date=date,
+        **base_context(book, profile, target), pages=pages, personal=personal, date=date, date_iso=day.isoformat(),
         qr=qr_svg(profile.practice.qr_url),
     )
 
@@ -284,7 +277,3 @@ def qr_svg(url: Optional[str]) -> Optional[str]:
     import segno
 
     return segno.make(url, error="m").svg_data_uri(scale=4, border=2, dark="#000", light="#fff")
-
-
-def escape(text: str) -> str:
-    return html.escape(text, quote=True)

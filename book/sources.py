@@ -23,6 +23,8 @@ CITATION = re.compile(r"\[@([\w-]+(?:\s*;\s*@[\w-]+)*)\]")
 FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
 FOOTNOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:", re.M)
 SPOT_LINK = re.compile(r"\]\(spot:([^)]*)\)")
+IMAGE = re.compile(r"!\[[^\]]*\]\(([^)]*)\)")
+REFERENCE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 def citation_keys(text: str) -> list[str]:
@@ -69,6 +71,8 @@ def split_front_matter(path: Path, problems: list[Problem]) -> tuple[Any, str]:
 
 def validate(model: type[BaseModel], data: Any, path: Path, problems: list[Problem], **extra) -> Optional[Any]:
     if data is None:
+        if not any(p.file == display(path) for p in problems):  # empty, not merely unreadable
+            problems.append(Problem(display(path), "(top level)", "is empty; see book/model.py for its fields"))
         return None
     if not isinstance(data, dict):
         problems.append(Problem(display(path), "(top level)", "must be a mapping of fields"))
@@ -81,8 +85,15 @@ def validate(model: type[BaseModel], data: Any, path: Path, problems: list[Probl
 
 
 def check_markdown(path: Path, body: str, problems: list[Problem]) -> None:
-    """Footnotes must have text, and text must have a reference."""
-    refs, defs = set(FOOTNOTE_REF.findall(body)), set(FOOTNOTE_DEF.findall(body))
+    """Footnotes must have text, text must have a reference, each note one call; no images."""
+    calls = FOOTNOTE_REF.findall(body)
+    refs, defs = set(calls), set(FOOTNOTE_DEF.findall(body))
+    for label in sorted({c for c in calls if calls.count(c) > 1}):
+        problems.append(Problem(display(path), f"footnote [^{label}]", "is called more than once; give each call its own note"))
+    for target in IMAGE.findall(body):
+        problems.append(Problem(display(path), f"image {target}",
+                                "images are not supported in the prose; figures are drawn from each spot's "
+                                "location and referral"))
     for label in sorted(refs - defs):
         problems.append(Problem(display(path), f"footnote [^{label}]", "is referenced but has no text ([^%s]: ...)" % label))
     for label in sorted(defs - refs):
@@ -133,6 +144,8 @@ def load(chapters: Path) -> Book:
         problems.append(Problem(display(ref_path), "(top level)", "must map reference keys to entries"))
     elif raw_refs:
         for key, entry in raw_refs.items():
+            if not REFERENCE_KEY.match(str(key)):
+                problems.append(Problem(display(ref_path), str(key), "a reference key uses only letters, digits, '-' and '_'"))
             try:
                 references[str(key)] = Reference.model_validate(entry or {})
             except ValidationError as e:

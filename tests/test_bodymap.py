@@ -97,7 +97,8 @@ def test_chapter_names_exist(path):
     if isinstance(loc["marker"], str):
         assert loc["marker"] in bodymap.landmarks(loc["view"])
     for name in ref.get("essential", []) + (ref.get("spillover") or []):
-        assert name in bodymap.regions(loc["view"]), f"{path.name}: region {name} not on the {loc['view']} view"
+        if isinstance(name, str):  # free shapes ({points, label}) are checked by validate below
+            assert name in bodymap.regions(loc["view"]), f"{path.name}: region {name} not on the {loc['view']} view"
     assert bodymap.validate(loc["view"], loc["marker"], ref["essential"], ref.get("spillover") or []) == []
 
 
@@ -132,10 +133,6 @@ def test_documented_names_exist():
 
 
 # ---------------------------------------------------------------- geometry
-def test_views():
-    assert bodymap.VIEWS == ("front", "back", "side", "head", "sole")
-
-
 @pytest.mark.parametrize("view", bodymap.VIEWS)
 def test_landmarks_inside_outline(view):
     for name in bodymap.landmarks(view):

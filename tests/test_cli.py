@@ -1,5 +1,4 @@
 """The command line: exit codes, messages, nothing written on bad input."""
-import os
 import subprocess
 import sys
 
@@ -42,3 +41,29 @@ def test_real_process_exit_codes(tiny, tmp_path):
     assert bad.returncode == 2
     assert "book.yaml: line 1: invalid YAML" in bad.stderr and "Traceback" not in bad.stderr
     assert run("build", "--help").returncode == 0
+
+
+def test_output_path_mistakes_are_exit_2(tiny, tmp_path, capsys):
+    folder = tmp_path / "adir"
+    folder.mkdir()
+    assert cli("handout", "1", "--chapters", tiny, "-o", folder) == 2
+    assert "adir: output: cannot write: is a folder" in capsys.readouterr().err
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    assert cli("build", "--chapters", tiny, "--out", afile) == 2
+    assert "afile: --out: cannot make an output folder here" in capsys.readouterr().err
+    assert cli("figure", "1", "--chapters", tiny, "-o", afile / "x.svg") == 2
+    assert "cannot write" in capsys.readouterr().err
+    assert afile.read_text() == "x"
+
+
+def test_bad_source_date_epoch_is_exit_2(tiny, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    assert cli("build", "--chapters", tiny, "--out", tmp_path / "out") == 2
+    assert "SOURCE_DATE_EPOCH: must be whole seconds since 1970" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_too_long_names_are_exit_2(tiny, tmp_path, capsys):
+    assert cli("handout", "1", "--chapters", tiny, "--client", "A" * 80, "-o", tmp_path / "x.pdf") == 2
+    assert "--client: 80 characters; at most 60" in capsys.readouterr().err

@@ -1,5 +1,4 @@
 """The book's content: every spot present, client text readable, every citation real."""
-import re
 import subprocess
 import sys
 from pathlib import Path

@@ -1,6 +1,5 @@
 """Client handouts and packets, rendered from the real chapters and read back from the PDF."""
 import re
-from pathlib import Path
 
 import pdfplumber
 import pikepdf
@@ -157,3 +156,24 @@ def test_batch_with_a_bad_header_is_exit_2(tmp_path, capsys):
     rows.write_text("client,spot\nAna,2\n")
     assert cli("handout", "--batch", rows, "-o", tmp_path / "out") == 2
     assert "clients.csv:1: header: missing column(s): name, spots" in capsys.readouterr().err
+
+
+def test_batch_rejects_surplus_cells_and_mixed_options(tmp_path, caplog, capsys):
+    rows = tmp_path / "clients.csv"
+    rows.write_text("name,spots,notes\nAna,2,before runs, not after\nBo,8,ok\n")
+    out = tmp_path / "packets"
+    assert cli("handout", "--batch", rows, "-o", out) == 2
+    assert sorted(p.name for p in out.glob("*.pdf")) == ["bo.pdf"]
+    assert any("clients.csv:2: (row): more cells than columns" in r.getMessage() for r in caplog.records)
+    assert cli("handout", "2", "--batch", rows, "-o", out) == 2
+    assert "SPOT: comes from the CSV's columns with --batch" in capsys.readouterr().err
+
+
+def test_long_names_wrap_inside_the_page(tmp_path):
+    out = tmp_path / "long.pdf"
+    assert cli("handout", "2", "--practice", "stride-sports", "--client", "Maximiliana Theodora Konstantinopoulou-V",
+               "--therapist", "Dr Bartholomew Featherstonehaugh", "-o", out) == 0
+    with pdfplumber.open(out) as pdf:
+        page = pdf.pages[0]
+        assert all(c["x1"] <= page.width and c["bottom"] <= page.height for c in page.chars)
+        assert "Featherstonehaugh" in page.extract_text()

@@ -143,3 +143,14 @@ def test_every_language_catalogue_has_every_label():
     for lang, labels in catalogues.items():
         assert set(labels) == set(catalogues["en"]), f"{lang}.yaml: {set(labels) ^ set(catalogues['en'])}"
         assert len(labels["stop_items"]) == len(catalogues["en"]["stop_items"])
+
+
+def test_colours_must_be_drawable_and_footer_text_bounded(profile, tmp_path, capsys):
+    edit(profile, 'primary: "#0b6e4f"', 'primary: "hsl(150deg 80% 24%)"')
+    assert cli("check", "--practice", profile) == 0
+    edit(profile, 'primary: "hsl(150deg 80% 24%)"', 'primary: "oklch(0.5 0.1 200)"')
+    assert cli("check", "--practice", profile) == 2
+    assert "colors.primary: not a CSS colour" in capsys.readouterr().err
+    edit(profile, 'footer: "Open', 'disclaimer: "' + "Long words. " * 30 + '"\nfooter: "Open')
+    assert cli("check", "--practice", profile) == 2
+    assert "disclaimer: String should have at most 260 characters" in capsys.readouterr().err

@@ -90,3 +90,29 @@ def test_all_problems_reported_at_once(tiny):
     assert any("01-knee.md: slug" in m for m in msgs)
     assert any("02-back.md: press.pressure" in m for m in msgs)
     assert any("book.yaml: author" in m for m in msgs)
+
+
+def test_empty_front_matter_is_an_error_not_a_missing_chapter(tiny):
+    path = tiny / "spots" / "02-back.md"
+    path.write_text("---\n# nothing yet\n---\nSome prose.\n")
+    assert any(m.endswith("spots/02-back.md: (top level): is empty; see book/model.py for its fields") for m in problems(tiny))
+
+
+def test_empty_book_yaml_is_an_error(tiny):
+    (tiny / "book.yaml").write_text("")
+    assert any(m.endswith("book.yaml: (top level): is empty; see book/model.py for its fields") for m in problems(tiny))
+
+
+def test_prose_that_would_break_the_epub_is_refused(tiny):
+    edit(tiny / "spots" / "02-back.md", "Prose about the back.", "Prose ![photo](x.png) about[^a] the[^a] back.\n\n[^a]: Note.")
+    edit(tiny / "front" / "intro.md", "kind: introduction", "kind: intro duction")
+    msgs = problems(tiny)
+    assert any("02-back.md: image x.png: images are not supported" in m for m in msgs), msgs
+    assert any("02-back.md: footnote [^a]: is called more than once" in m for m in msgs), msgs
+    assert any("intro.md: kind:" in m for m in msgs), msgs
+
+
+def test_reference_keys_are_plain_words(tiny):
+    (tiny / "references.yaml").write_text((tiny / "references.yaml").read_text() + "\nSmith 2001:\n  authors: [Smith A]\n"
+                                          "  title: T\n  journal: J\n  year: 2001\n")
+    assert any("references.yaml: Smith 2001: a reference key uses only letters" in m for m in problems(tiny))

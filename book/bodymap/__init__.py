@@ -22,13 +22,14 @@ import difflib
 import html
 from typing import Sequence
 
-from .geometry import area, flatten, inside, mirror, path_d
+from ..model import Colors
+from .geometry import _n, area, flatten, inside, mirror, path_d
 from .views import REGION_NAMES, VIEW_DATA, View
 
 VIEWS: tuple[str, ...] = ("front", "back", "side", "head", "sole")
 SIDES = ("right", "left", "both")
 
-DEFAULT_COLORS = {"marker": "black", "essential": "#d62828", "spillover": "#d62828"}
+DEFAULT_COLORS = {k: getattr(Colors(), k) for k in ("marker", "essential", "spillover")}  # defaults live in model.py
 DEFAULT_LABELS = {"legend_marker": "Trigger point", "legend_essential": "Main pain", "legend_spillover": "May also hurt",
                   "front": "Front", "back": "Back"}
 SKIN = "#e9e7e4"
@@ -147,11 +148,6 @@ def _pts(v: View, points, flip: bool):
 # ------------------------------------------------------------------ drawing
 def _esc(text: str) -> str:
     return html.escape(text, quote=True)
-
-
-def _n(value: float) -> str:
-    s = f"{value:.1f}"
-    return s[:-2] if s.endswith(".0") else s
 
 
 def _cross(x: float, y: float, color: str, r: float = 5.0) -> str:
@@ -298,7 +294,7 @@ def describe(view, marker, essential, spillover, side="right") -> str:
     if spillover:
         out += f" May also hurt: {_join([_zone_name(n) for n in spillover])}."
     if side == "both" and not v.symmetric:
-        out += f" The drawing shows the right side."
+        out += " The drawing shows the right side."
     return out
 
 
