@@ -6,7 +6,6 @@ Exit status: 0 success, 2 bad input (every problem printed as FILE: FIELD: messa
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import logging
 import sys
 import time
@@ -16,29 +15,20 @@ ROOT = Path(__file__).resolve().parent
 log = logging.getLogger("book")
 
 
-def hold(value: str) -> tuple[int, int]:
-    from book.build import parse_hold
-
-    try:
-        return parse_hold(value)
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(str(e) if "seconds" in str(e) else f"must be seconds, e.g. 60 or 30-90, got {value!r}")
-
-
-def day(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a date as YYYY-MM-DD, got {value!r}")
-
-
-def times(value: str) -> int:
-    if not value.isdigit() or not 1 <= int(value) <= 6:
-        raise argparse.ArgumentTypeError(f"must be 1 to 6, got {value!r}")
-    return int(value)
+def arg(parse):
+    """An argparse type from one of book.build's parsers, so the CLI and the batch CSV agree."""
+    def convert(value: str):
+        try:
+            return parse(value)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+    convert.__name__ = parse.__name__.removeprefix("parse_")
+    return convert
 
 
 def parser() -> argparse.ArgumentParser:
+    from book import build
+
     p = argparse.ArgumentParser(prog="make_book.py", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("-v", "--verbose", action="store_true", help="log more detail")
@@ -60,10 +50,10 @@ def parser() -> argparse.ArgumentParser:
     common(h)
     h.add_argument("spots", nargs="*", metavar="SPOT", help="spot numbers or slugs, in page order")
     h.add_argument("--client", help="client's name, printed on every page")
-    h.add_argument("--date", type=day, help="date printed (YYYY-MM-DD; default today)")
+    h.add_argument("--date", type=arg(build.parse_date), help="date printed (YYYY-MM-DD; default today)")
     h.add_argument("--side", choices=["left", "right", "both"], default="right", help="side to treat (the figure shows it)")
-    h.add_argument("--hold", type=hold, help="hold time in seconds: 60 or 30-90")
-    h.add_argument("--times-per-day", type=times, help="sessions a day, 1-6")
+    h.add_argument("--hold", type=arg(build.parse_hold), help="hold time in seconds: 60 or 30-90")
+    h.add_argument("--times-per-day", type=arg(build.parse_times), help="sessions a day, 1-6")
     h.add_argument("--notes", help="therapist's notes for the client")
     h.add_argument("--therapist", help="therapist's name")
     h.add_argument("--batch", type=Path, help="CSV with a row per client (name,spots,side,notes,hold,times_per_day,therapist,date)")

@@ -7,7 +7,6 @@ A bad row is reported with its line number; the other rows are still written.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import logging
 from pathlib import Path
 from typing import Optional
@@ -40,24 +39,14 @@ def parse_row(row: dict, where: str, known: set[str]) -> tuple[list[str], Person
     side = value["side"].lower() or "right"
     if side not in ("left", "right", "both"):
         bad("side", f"must be left, right or both, got {value['side']!r}")
-    hold: Optional[tuple[int, int]] = None
-    if value["hold"]:
-        try:
-            hold = build.parse_hold(value["hold"])
-        except ValueError as e:
-            bad("hold", str(e) if "seconds" in str(e) else f"must be seconds, e.g. 60 or 30-90, got {value['hold']!r}")
-    times: Optional[int] = None
-    if value["times_per_day"]:
-        if value["times_per_day"].isdigit() and 1 <= int(value["times_per_day"]) <= 6:
-            times = int(value["times_per_day"])
-        else:
-            bad("times_per_day", f"must be 1 to 6, got {value['times_per_day']!r}")
-    date: Optional[dt.date] = None
-    if value["date"]:
-        try:
-            date = dt.date.fromisoformat(value["date"])
-        except ValueError:
-            bad("date", f"must be YYYY-MM-DD, got {value['date']!r}")
+    parsed: dict = {}
+    for column, parse in (("hold", build.parse_hold), ("times_per_day", build.parse_times), ("date", build.parse_date)):
+        if value[column]:
+            try:
+                parsed[column] = parse(value[column])
+            except ValueError as e:
+                bad(column, str(e))
+    hold, times, date = (parsed.get(c) for c in ("hold", "times_per_day", "date"))
     personal = Personal(client=value["name"] or None, date=date, side=side, hold_seconds=hold,
                         times_per_day=times, notes=value["notes"] or None, therapist=value["therapist"] or None)
     problems += build.personal_problems(personal, where, prefix="")
