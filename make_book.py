@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Build trigger-point self-massage books and client handouts from chapters/.
 
-Exit status: 0 success, 2 bad input (every problem printed as FILE: FIELD: message), 1 anything else.
+Exit status: 0 success, 2 bad input (every problem printed as FILE: FIELD: message), 130 interrupted
+(Ctrl-C or SIGTERM), 1 anything else.
 """
 from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 import time
 from pathlib import Path
@@ -57,7 +59,7 @@ def parser() -> argparse.ArgumentParser:
     h.add_argument("--notes", help="therapist's notes for the client")
     h.add_argument("--therapist", help="therapist's name")
     h.add_argument("--batch", type=Path, help="CSV with a row per client (name,spots,side,notes,hold,times_per_day,therapist,date)")
-    h.add_argument("-o", "--output", type=Path, help="output PDF (default: build/handouts/<client>-<spots>.pdf); with --batch, a folder")
+    h.add_argument("-o", "--output", type=Path, help="output PDF (default: build/clients/<client>-<spots>.pdf); with --batch, a folder (default: build/clients/batch/)")
 
     c = sub.add_parser("check", help="validate the sources and the practice; write nothing")
     common(c, paper=False)
@@ -78,6 +80,21 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    previous = signal.signal(signal.SIGTERM, _terminate)  # SIGTERM stops a build like Ctrl-C
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("interrupted; files not finished were not written", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _main(argv: list[str] | None) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(message)s", stream=sys.stdout)
     logging.getLogger("weasyprint.progress").setLevel(logging.INFO if args.verbose else logging.WARNING)
@@ -92,8 +109,6 @@ def main(argv: list[str] | None = None) -> int:
             print(problem, file=sys.stderr)
         print(f"{len(e.problems)} problem(s); nothing written.", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        return 1
 
 
 def run(args, started: float) -> int:
@@ -153,7 +168,7 @@ def handout(args, job, started: float) -> int:
         if mixed:
             raise SourceError([build.Problem("command line", ", ".join(mixed),
                                              "comes from the CSV's columns with --batch; leave it off")])
-        ok, failed = run_batch(job, args.batch, args.output or Path("build/handouts/batch"))
+        ok, failed = run_batch(job, args.batch, args.output or Path("build/clients/batch"))
         print(f"wrote {ok} packet(s), {failed} row(s) failed, in {time.monotonic() - started:.1f} s")
         return 2 if failed else 0
     if not args.spots:
@@ -163,7 +178,7 @@ def handout(args, job, started: float) -> int:
     personal = Personal(client=args.client, date=args.date, side=args.side, hold_seconds=args.hold,
                         times_per_day=args.times_per_day, notes=args.notes, therapist=args.therapist)
     name = build.safe_name(args.client) if args.client else "handout"
-    out = args.output or Path("build/handouts") / f"{name}-{'-'.join(build.safe_name(s) for s in args.spots)}.pdf"
+    out = args.output or Path("build/clients") / f"{name}-{'-'.join(build.safe_name(s) for s in args.spots)}.pdf"
     build.write_handout(job, args.spots, personal, out)
     print(f"wrote {display(out)}")
     print(f"1 handout ({len(args.spots)} page(s)) in {time.monotonic() - started:.1f} s")

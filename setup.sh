@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-debs=(fontconfig fonts-noto-core fonts-dejavu-core fonts-dejavu-extra fonts-liberation2 poppler-utils default-jre-headless libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
+debs=(fontconfig fonts-noto-core fonts-dejavu-core fonts-dejavu-extra fonts-liberation2 poppler-utils default-jre-headless libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 strace)
 missing=()
 for d in "${debs[@]}"; do dpkg -s "$d" >/dev/null 2>&1 || missing+=("$d"); done
 # Java may already be present without Debian's package; EPUBCheck only needs `java`.

@@ -2,17 +2,20 @@
 
 Columns (a header row is required; only ``name`` and ``spots`` must be filled):
 name, spots (e.g. "2 8 15"), side, notes, hold (e.g. 60 or 30-90), times_per_day, therapist, date (YYYY-MM-DD).
+The file is UTF-8 (a spreadsheet's "CSV UTF-8"), with a comma, semicolon or tab between cells.
 A bad row is reported with its line number; the other rows are still written.
 """
 from __future__ import annotations
 
 import csv
+import io
 import logging
 from pathlib import Path
 from typing import Optional
 
 from . import build
-from .errors import Problem, SourceError, display
+from .errors import Problem, SourceError, display, echo
+from .sources import read_file
 from .render import Personal
 
 log = logging.getLogger("book")
@@ -28,7 +31,7 @@ def parse_row(row: dict, where: str, known: set[str]) -> tuple[list[str], Person
     def bad(column: str, message: str) -> None:
         problems.append(Problem(where, column, message))
 
-    value = {k: (row.get(k) or "").strip() for k in COLUMNS}
+    value = {k: (row.get(k) or "").strip() for k in COLUMNS}  # a cell's own line breaks stay
     for column in REQUIRED:
         if not value[column]:
             bad(column, "is empty")
@@ -59,25 +62,73 @@ def parse_row(row: dict, where: str, known: set[str]) -> tuple[list[str], Person
     return keys, personal
 
 
-def read_rows(path: Path) -> list[tuple[int, dict]]:
-    """The CSV's rows with their line numbers; a missing file or header is a SourceError."""
+DELIMITERS = (",", ";", "\t")  # spreadsheets save CSV with a comma, or a semicolon where the comma is a decimal mark
+MAX_CSV_BYTES = 5_000_000
+SAVE_AS = "in your spreadsheet, save it as \"CSV UTF-8\""
+
+
+def decode_csv(data: bytes, name: str) -> str:
+    """CSV bytes as text: UTF-8, with or without a byte-order mark; anything else is a SourceError."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise SourceError([Problem(name, "", f"is UTF-16 text, not UTF-8; {SAVE_AS}")])
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as e:
-        raise SourceError([Problem(display(path), "", f"cannot read: {e}")]) from None
-    reader = csv.DictReader(text.splitlines())
-    header = [h.strip().lower() for h in reader.fieldnames or []]
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise SourceError([Problem(name, "", f"is not UTF-8 text (byte {e.start}); {SAVE_AS}")]) from None
+
+
+def delimiter(header_line: str) -> str:
+    """The delimiter that splits the header into the known columns (comma, semicolon or tab)."""
+    def columns(d: str) -> set[str]:
+        return {h.strip().lower() for h in next(csv.reader([header_line], delimiter=d), [])}
+
+    return max(DELIMITERS, key=lambda d: (len(columns(d) & set(COLUMNS)), d == ","))
+
+
+def read_rows(path: Path) -> list[tuple[int, dict]]:
+    """The CSV's rows with the line each starts on; a missing file, a bad header or a broken row is a SourceError.
+
+    Read whole as text (newline='' rules): a line break or U+2028 inside a quoted cell stays in the cell."""
+    name = display(path)
+    problems: list[Problem] = []
+    data = read_file(path, None, problems, limit=MAX_CSV_BYTES)
+    if data is None:
+        raise SourceError(problems)
+    text = decode_csv(data, name)
+    lines = io.StringIO(text, newline="")
+    first = text.split("\n", 1)[0].rstrip("\r")
+    reader = csv.reader(lines, delimiter=delimiter(first), strict=True)
+    try:
+        header = [h.strip().lower() for h in next(reader, [])]
+    except csv.Error as e:
+        raise SourceError([Problem(f"{name}:1", "header", f"not a CSV header ({e})")]) from None
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise SourceError([Problem(f"{display(path)}:1", "header", f"missing column(s): {', '.join(missing)}; "
+        raise SourceError([Problem(f"{name}:1", "header", f"missing column(s): {', '.join(missing)}; "
                                    f"known columns: {', '.join(COLUMNS)}")])
     unknown = [h for h in header if h not in COLUMNS]
     if unknown:
-        raise SourceError([Problem(f"{display(path)}:1", "header", f"unknown column(s): {', '.join(unknown)}; "
+        raise SourceError([Problem(f"{name}:1", "header", f"unknown column(s): {', '.join(map(echo, unknown))}; "
                                    f"known columns: {', '.join(COLUMNS)}")])
-    reader.fieldnames = header
-    return [(reader.line_num, dict(row)) for row in reader
-            if any((v or "").strip() for v in row.values() if isinstance(v, str))]
+    twice = sorted({h for h in header if header.count(h) > 1})
+    if twice:
+        raise SourceError([Problem(f"{name}:1", "header", f"column(s) given more than once: {', '.join(twice)}; "
+                                   "keep one of each")])
+    rows, start = [], reader.line_num + 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as e:
+            raise SourceError([Problem(f"{name}:{start}", "(row)", f"cannot be read as CSV: {e}")]) from None
+        row = dict(zip(header, cells))
+        if len(cells) > len(header):
+            row[None] = cells[len(header):]
+        if any(c.strip() for c in cells):
+            rows.append((start, row))
+        start = reader.line_num + 1
+    return rows
 
 
 def run_batch(job: build.Job, csv_path: Path, out: Path, workers: Optional[int] = None) -> tuple[int, int]:

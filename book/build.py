@@ -6,16 +6,20 @@ import datetime as dt
 import logging
 import os
 import re
+import secrets
 import shutil
-import unicodedata
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from anyascii import anyascii
+
 from . import epub, pagination, pdf, practice, render, sources
-from .errors import Problem, SourceError, display
+from .errors import Problem, SourceError, bad_characters, display, echo
 from .model import Book
+from .output import process_alive
 from .render import Personal
 
 log = logging.getLogger("book")
@@ -54,9 +58,8 @@ def load(job: Job) -> tuple[Book, practice.Profile]:
 
 
 def safe_name(text: str) -> str:
-    """A file name from any text: ASCII letters, digits and dashes."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "client"
+    """A file name from any text: letters transliterated to ASCII (Yılmaz: yilmaz), digits and dashes."""
+    return re.sub(r"[^A-Za-z0-9]+", "-", anyascii(text)).strip("-").lower()[:80].strip("-") or "client"
 
 
 def paper_of(job: Job, profile: practice.Profile) -> str:
@@ -86,6 +89,8 @@ def personal_problems(personal: Personal, where: str = "command line", prefix: s
                                 ("therapist", personal.therapist, MAX_NAME)):
         if value and len(value) > limit:
             problems.append(Problem(where, prefix + field, f"{len(value)} characters; at most {limit} fit on the page"))
+        elif value and bad_characters(value):
+            problems.append(Problem(where, prefix + field, f"{bad_characters(value)}, got {echo(value)}"))
     return problems
 
 
@@ -110,10 +115,14 @@ def parse_times(value: str) -> int:
 
 
 def parse_date(value: str) -> dt.date:
+    """A date as YYYY-MM-DD, 1900 or later (a PDF cannot carry earlier dates)."""
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"must be a date as YYYY-MM-DD, got {value!r}") from None
+        raise ValueError(f"must be a date as YYYY-MM-DD, got {echo(value)}") from None
+    if day.year < 1900:
+        raise ValueError(f"must be 1900 or later, got {echo(value)}")
+    return day
 
 
 def render_handout(book: Book, profile: practice.Profile, spots: list, personal: Personal, paper: str):
@@ -128,10 +137,17 @@ def render_handout(book: Book, profile: practice.Profile, spots: list, personal:
             problems.append(Problem(display(spot.source), "handout",
                                     f"spot {spot.number} does not fit on one {paper} page: about {over:.0f} mm "
                                     f"runs onto a second page; shorten its text or the notes"))
+    p = profile.practice
+    foot = " · ".join(x for x in (p.name, p.contact.address, p.footer) if x)
     for page in document.pages:
         spill = off_page(page)
+        if spill and spill in foot:
+            problems.append(Problem(display(profile.folder / "practice.yaml"), "name, contact.address, footer",
+                                    f"together they do not fit the {paper} page's foot line ({echo(spill)} runs off "
+                                    "the page); shorten one of them"))
+            break
         if spill:
-            problems.append(Problem("handout", "layout", f"text runs off the {paper} page: {spill!r}; "
+            problems.append(Problem("handout", "layout", f"text runs off the {paper} page: {echo(spill)}; "
                                     "shorten the client or therapist name, or the practice's footer text"))
             break
     if problems:
@@ -199,12 +215,43 @@ def _worker_handout(job: Job, keys: list[str], personal: Personal, out: Path) ->
     return write_handout(job, keys, personal, out, book, profile)
 
 
+def _ignore_interrupts() -> None:
+    """Workers leave Ctrl-C and SIGTERM to the main process, which stops them (no tracebacks from them),
+    and die with it: a killed build leaves no worker writing on."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    parent = os.getppid()
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG, Linux
+    if os.getppid() != parent:  # the main process died before that took effect
+        os._exit(1)
+
+
+def _worker_start(job: Job) -> None:
+    _ignore_interrupts()
+    _worker_init(job)
+
+
 @contextlib.contextmanager
 def handout_pool(job: Job, tasks: list, workers: Optional[int] = None):
-    """Start rendering TASKS in worker processes at once; yields [(task, future)]."""
+    """Start rendering TASKS in worker processes at once; yields [(task, future)].
+
+    When the caller stops early (an error, Ctrl-C, SIGTERM), the workers are stopped at once."""
     workers = workers or max(1, min(len(tasks), os.cpu_count() or 1))
-    with ProcessPoolExecutor(workers, initializer=_worker_init, initargs=(job,)) as pool:
+    pool = ProcessPoolExecutor(workers, initializer=_worker_start, initargs=(job,))
+    try:
         yield [(task, pool.submit(_worker_handout, job, *task)) for task in tasks]
+    except BaseException:
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join()
+        raise
+    pool.shutdown(wait=True)
 
 
 def outcome(future):
@@ -230,23 +277,83 @@ def parallel_handouts(job: Job, tasks: list[tuple[list[str], Personal, Path]], w
             yield task, outcome(future)
 
 
+PUBLISHED = ("book", "handouts")  # OUT/book and OUT/handouts: links into OUT/.current, published together
+CURRENT = ".current"
+_SET = re.compile(r"\.build-(\d+)-[0-9a-f]+")
+_TEMP_LINK = re.compile(r"\.link-(\d+)-\w+")
+
+
+def remove_stale(out: Path) -> None:
+    """Remove staging sets and temporary links left in OUT by builds that died (their process is gone)."""
+    current = os.readlink(out / CURRENT) if (out / CURRENT).is_symlink() else None
+    for entry in out.iterdir() if out.is_dir() else []:
+        m = _SET.fullmatch(entry.name) or _TEMP_LINK.fullmatch(entry.name)
+        if m and entry.name != current and not process_alive(int(m.group(1))):
+            log.debug("removing %s, left by a build that stopped", display(entry))
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+
+
+def _link(out: Path, name: str, target: str) -> None:
+    """Make OUT/NAME a symbolic link to TARGET in one step (a new link renamed over the old)."""
+    tmp = out / f".link-{os.getpid()}-{name.strip('.')}"
+    tmp.unlink(missing_ok=True)
+    os.symlink(target, tmp)
+    os.replace(tmp, out / name)
+
+
+def publish(staging: Path, out: Path) -> None:
+    """Make the finished set in STAGING what OUT shows, in one rename.
+
+    OUT/book and OUT/handouts are links to OUT/.current/book and OUT/.current/handouts, and
+    OUT/.current links to one staging set: swapping that one link switches every output at once,
+    so a reader of OUT sees the old set or the new one, never a mix. The old set is then removed.
+    A folder from before this layout is replaced; if it held files this build does not make, it is
+    kept beside as NAME.old."""
+    for name in PUBLISHED:
+        link = out / name
+        if link.is_symlink() and os.readlink(link) == f"{CURRENT}/{name}":
+            continue
+        if link.is_dir() and not link.is_symlink():
+            made = {p.relative_to(staging / name) for p in (staging / name).rglob("*")}
+            had = {p.relative_to(link) for p in link.rglob("*") if not p.is_dir()}
+            aside = out / f"{name}.old" if had - made else staging / f".old-{name}"
+            if aside.name.endswith(".old"):
+                shutil.rmtree(aside, ignore_errors=True)
+                log.warning("kept the files of the old %s that this build does not make in %s", display(link), display(aside))
+            os.rename(link, aside)
+        _link(out, name, f"{CURRENT}/{name}")
+    previous = os.readlink(out / CURRENT) if (out / CURRENT).is_symlink() else None
+    _link(out, CURRENT, staging.name)
+    if previous and _SET.fullmatch(previous) and previous != staging.name:
+        shutil.rmtree(out / previous, ignore_errors=True)
+    shutil.rmtree(staging / f".old-book", ignore_errors=True)
+    shutil.rmtree(staging / f".old-handouts", ignore_errors=True)
+
+
 def build_all(job: Job, out: Path, pdf_variant: str = "pdf/ua-1") -> list[Path]:
     """Everything: the EPUB and the PDF book in OUT/book/, one handout per spot in OUT/handouts/.
 
-    All outputs are made in a staging folder inside OUT and moved into place only when every one
-    succeeded, so a failure leaves OUT as it was.
+    All outputs are made in a staging set OUT/.build-PID-ID/ and published together by one rename
+    (see ``publish``) only when every one succeeded, so a failure or a kill at any moment leaves
+    OUT as it was. Sets left by builds that died are removed first.
     """
     book, profile = load(job)
     paper = paper_of(job, profile)
     stem = safe_name(book.meta.title)
-    staging = out / f".staging-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
     try:
-        staging.mkdir(parents=True)
+        out.mkdir(parents=True, exist_ok=True)
+        remove_stale(out)
+        staging = out / f".build-{os.getpid()}-{secrets.token_hex(4)}"
+        staging.mkdir()
     except OSError as e:
         raise SourceError([Problem(display(out), "--out", f"cannot make an output folder here: {e.strerror}")]) from None
     problems: list[Problem] = []
+    published = False
     try:
+        (staging / "handouts").mkdir()
         tasks = [([str(s.number)], Personal(), staging / "handouts" / f"{s.number:02d}-{s.slug}.pdf") for s in book.spots]
         # Handouts render in worker processes while this process lays out the book.
         with handout_pool(job, tasks) as futures:
@@ -263,15 +370,17 @@ def build_all(job: Job, out: Path, pdf_variant: str = "pdf/ua-1") -> list[Path]:
                     problems += result.problems
         if problems:
             raise SourceError(problems)
-        written = []
-        for staged in sorted(p for p in staging.rglob("*") if p.is_file()):
-            dest = out / staged.relative_to(staging)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staged, dest)
-            log.info("wrote %s", display(dest))
-            written.append(dest)
+        written = sorted(out / p.relative_to(staging) for p in staging.rglob("*") if p.is_file())
+        try:
+            publish(staging, out)
+        except OSError as e:
+            raise SourceError([Problem(display(out), "--out", f"cannot publish the outputs here: {e.strerror}")]) from None
+        published = True
+        for path in written:
+            log.info("wrote %s", display(path))
         return written
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        if out.is_dir() and not any(out.iterdir()):
-            out.rmdir()
+        if not published:
+            shutil.rmtree(staging, ignore_errors=True)
+            if out.is_dir() and not any(out.iterdir()):
+                out.rmdir()

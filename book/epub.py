@@ -143,7 +143,7 @@ def make(book: Book, profile: Profile, path: Path, page_map: Optional[pagination
 
     ctx = base_context(book, profile, target, for_book=True)
     title_page = epub.EpubHtml(uid="titlepage", title=meta.title, file_name="titlepage.xhtml", lang=meta.language)
-    title_html = environment(profile.folder).get_template("epub_titlepage.html").render(**ctx)
+    title_html = environment().get_template("epub_titlepage.html").render(**ctx)
 
     # Print page numbers: markers in reading order, each page once, rising through the book.
     pages = {FRONT_IDS.get(k, k): v for k, v in (page_map or {}).items()}

@@ -1,8 +1,54 @@
-"""The one exception type for bad input: it carries every problem found."""
+"""The one exception type for bad input, and the one place that makes input safe to echo.
+
+Every message may quote what the user wrote; ``Problem`` escapes control characters and
+line breaks and caps the length, so one problem is always one readable line.
+"""
 from __future__ import annotations
 
+import re
+import reprlib
 from dataclasses import dataclass
 from pathlib import Path
+
+ECHO_LIMIT = 80
+# Characters XML cannot carry or a terminal would act on: C0/C1 controls (but tab, newline, carriage
+# return), DEL, lone surrogates, the two non-characters, and the line/paragraph separators.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+_repr = reprlib.Repr()
+_repr.maxstring = _repr.maxother = ECHO_LIMIT
+_repr.maxlevel, _repr.maxlist, _repr.maxdict, _repr.maxtuple = 3, 6, 6, 6
+
+
+def escape(text: str) -> str:
+    """TEXT with every control character, line break and separator written as an escape (\\n, \\x07)."""
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text))
+
+
+def shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def echo(value) -> str:
+    """A value the user gave, quoted for a message: repr-like, at most about 80 characters, escaped.
+
+    Never walks more than a few levels or items of a nested value, so a huge or self-referencing
+    input costs nothing to describe.
+    """
+    if isinstance(value, str):
+        text = repr(shorten(value, ECHO_LIMIT))
+    else:
+        try:
+            text = _repr.repr(value)
+        except RecursionError:
+            text = "(a value nested too deeply)"
+    return shorten(escape(text), ECHO_LIMIT + 2)
+
+
+def bad_characters(text: str) -> str | None:
+    """A description of the first character in TEXT that no output may hold, or None."""
+    m = CONTROL.search(text)
+    return f"control character U+{ord(m.group()):04X} is not allowed" if m else None
 
 
 @dataclass(frozen=True)
@@ -12,7 +58,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.field}: {self.message}" if self.field else f"{self.file}: {self.message}"
+        file, field = shorten(escape(self.file), 200), shorten(escape(self.field), 120)
+        message = shorten(escape(self.message), 400)
+        return f"{file}: {field}: {message}" if field else f"{file}: {message}"
 
 
 class SourceError(Exception):
@@ -28,14 +76,14 @@ def display(path: Path | str) -> str:
     p = Path(path)
     try:
         return str(p.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):
         return str(p)
 
 
 def pydantic_problems(file: str, exc, prefix: str = "") -> list[Problem]:
-    """Turn a pydantic ValidationError into one Problem per field."""
+    """Turn a pydantic ValidationError into one Problem per field; the input is echoed, capped."""
     out = []
-    for err in exc.errors():
+    for err in exc.errors(include_url=False, include_context=False, include_input=True):
         loc = ".".join(str(x) for x in err["loc"] if not str(x).startswith("function-"))
         field = f"{prefix}{loc}" if loc else prefix.rstrip(".")
         msg = err["msg"]
@@ -44,6 +92,6 @@ def pydantic_problems(file: str, exc, prefix: str = "") -> list[Problem]:
         elif err["type"] == "extra_forbidden":
             msg = "unknown field"
         elif "input" in err and err["type"] not in ("value_error",):
-            msg = f"{msg}, got {err['input']!r}"
+            msg = f"{msg}, got {echo(err['input'])}"
         out.append(Problem(file, field or "(top level)", msg.replace("Value error, ", "")))
     return out

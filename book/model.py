@@ -6,6 +6,7 @@ short description. Unknown keys are errors, so a typo never passes silently.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Literal, Optional, Union
@@ -161,13 +162,25 @@ class BookMeta(Strict):
     language: str = Field("en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$", description="BCP 47 language tag.")
     identifier: str = Field(description="A stable unique id, e.g. 'urn:uuid:...'; never changes between editions.")
     publisher: Optional[str] = None
-    date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="Publication date, YYYY-MM-DD.")
+    date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="Publication date, YYYY-MM-DD, 1900 or later.")
     rights: str = Field("All rights reserved.", description="Copyright line.")
     description: str = Field(description="One-paragraph blurb for stores and the metadata.")
     subject: list[str] = Field(default_factory=list, description="Subject keywords.")
     front_matter: list[str] = Field(default_factory=list, description="Files under chapters/, in order, or a generated section.")
     spots: list[str] = Field(default_factory=list, description="Spot files in order; empty means all of chapters/spots/ by number.")
     back_matter: list[str] = Field(default_factory=list, description="Files or generated sections: " + ", ".join(GENERATED) + ".")
+
+
+    @field_validator("date")
+    @classmethod
+    def _date(cls, v: str) -> str:
+        try:
+            day = dt.date.fromisoformat(v)
+        except ValueError:
+            raise ValueError(f"not a real date, got {v!r}") from None
+        if day.year < 1900:
+            raise ValueError(f"must be 1900 or later, got {v!r}")
+        return v
 
 
 class Book(Strict):
@@ -221,8 +234,9 @@ class Contact(Strict):
 class Practice(Strict):
     """A practice profile, ``styles/practices/NAME/practice.yaml``. State only what differs from these defaults."""
 
-    name: str = Field("Trigger Point Self-Care", description="Display name printed on every output.")
-    logo: Optional[str] = Field(None, description="Logo file (SVG or PNG) inside the profile folder.")
+    name: str = Field("Trigger Point Self-Care", min_length=1, max_length=60,
+                      description="Display name printed on every output; at most 60 characters, so it fits the header.")
+    logo: Optional[str] = Field(None, max_length=200, description="Logo file (SVG or PNG) inside the profile folder.")
     colors: Colors = Field(default_factory=Colors)
     fonts: Fonts = Field(default_factory=Fonts)
     paper: Literal["a4", "letter"] = Field("a4", description="Paper size of handouts and the PDF book.")

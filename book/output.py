@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import glob
 import os
+import re
 from pathlib import Path
 from typing import Iterator, Optional
 
-from .errors import Problem, SourceError, display
+from .errors import Problem, SourceError, display, echo
+
+MAX_EPOCH = 253402300799  # 9999-12-31 23:59:59 UTC
 
 
 @contextlib.contextmanager
@@ -23,6 +27,7 @@ def atomic(path: Path) -> Iterator[Path]:
         if path.is_dir():
             raise IsADirectoryError(21, "is a folder, not a file", str(path))
         path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(path)
         yield tmp
         os.replace(tmp, path)
     except OSError as e:
@@ -30,6 +35,28 @@ def atomic(path: Path) -> Iterator[Path]:
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id runs (one we may not signal counts as running)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
+def remove_stale_temporaries(path: Path) -> None:
+    """Remove the temporary files a killed writer of PATH left beside it."""
+    with contextlib.suppress(OSError):
+        for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+            pid = tmp.name[len(path.name) + 2:-4]
+            if pid.isdigit() and not process_alive(int(pid)):
+                tmp.unlink(missing_ok=True)
 
 
 def write_bytes(path: Path, data: bytes) -> None:
@@ -42,9 +69,13 @@ def build_time(document_date: Optional[str]) -> Optional[dt.datetime]:
     (YYYY-MM-DD) at midnight UTC, else None. Never the clock, so the same sources give the same bytes."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch:
-        if not epoch.isdigit():
-            raise SourceError([Problem("SOURCE_DATE_EPOCH", "", f"must be whole seconds since 1970, got {epoch!r}")])
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+        try:
+            if not re.fullmatch(r"[0-9]{1,12}", epoch):
+                raise ValueError
+            return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            raise SourceError([Problem("SOURCE_DATE_EPOCH", "", "must be whole seconds since 1970, before the year "
+                                       f"10000 (at most {MAX_EPOCH}), got {echo(epoch)}")]) from None
     try:
         return dt.datetime.fromisoformat(document_date).replace(tzinfo=dt.timezone.utc) if document_date else None
     except ValueError:

@@ -58,9 +58,9 @@ def stylesheets(profile: Profile, kind: str, paper: Optional[str]) -> list[weasy
     """Base CSS, the output's CSS, the practice's values, then its extra.css."""
     sheets = [_stylesheet(STYLES / "base.css"), _stylesheet(STYLES / f"{kind}.css"),
               weasyprint.CSS(string=profile.css(paper), font_config=font_config())]
-    if profile.extra_css:
-        sheets.append(weasyprint.CSS(filename=str(profile.extra_css), font_config=font_config(),
-                                     url_fetcher=fetcher(profile)))
+    if profile.extra_css:  # read and checked when the profile loaded; its url()s go through the lock
+        sheets.append(weasyprint.CSS(string=profile.extra_css, base_url=str(profile.folder) + "/",
+                                     font_config=font_config(), url_fetcher=fetcher(profile)))
     return sheets
 
 
@@ -95,7 +95,7 @@ def render(html: str, profile: Profile, kind: str, paper: Optional[str] = None, 
                             "at a page foot, or a stray short line)", where)
         return document
     except FatalURLFetchingError as e:
-        origin = profile.extra_css or profile.folder / "practice.yaml"
+        origin = profile.folder / ("extra.css" if profile.extra_css else "practice.yaml")
         raise SourceError([Problem(display(origin), "url", str(e))]) from None
 
 

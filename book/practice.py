@@ -6,8 +6,13 @@ path to a profile folder anywhere.
 """
 from __future__ import annotations
 
+import base64
 import functools
+import io
+import os
+import re
 import subprocess
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -15,9 +20,9 @@ from typing import Optional
 import tinycss2.color4
 import yaml
 
-from .errors import Problem, SourceError, display
+from .errors import Problem, SourceError, display, echo
 from .model import Practice
-from .sources import read_yaml, validate
+from .sources import MAX_NAME, decode, read_file, read_yaml, validate
 
 PROJECT = Path(__file__).resolve().parent.parent
 STYLES = PROJECT / "styles"
@@ -26,22 +31,36 @@ GENERIC_FAMILIES = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "s
 DEFAULT_PRACTICE = "default"
 
 
+MAX_LOGO_BYTES = 1_000_000
+MAX_LOGO_PIXELS = 4096  # a side, in pixels
+MAX_CSS_BYTES = 256_000
+SVG_NS = "http://www.w3.org/2000/svg"
+FOREIGN_NS = {"http://www.w3.org/1999/xhtml", "http://www.w3.org/2001/XInclude"}
+SVG_REFUSED = {"script", "foreignObject", "iframe", "embed", "object", "handler", "listener", "audio", "video"}
+_EXTERNAL_URL = re.compile(r"url\(\s*['\"]?\s*(?!#)|@import|javascript:|vbscript:", re.I)
+
+
 @dataclass
 class Profile:
-    """A loaded practice: its settings, its folder and its label catalogue."""
+    """A loaded practice: its settings, its folder and its label catalogue, and the checked bytes of its
+    logo and extra.css, read once when the profile loads. Nothing else in the folder is ever read."""
 
     practice: Practice
     folder: Path
     labels: dict
+    logo: Optional[bytes] = None  # a checked SVG or PNG
+    extra_css: Optional[str] = None
 
     @property
-    def logo_path(self) -> Optional[Path]:
-        return (self.folder / self.practice.logo) if self.practice.logo else None
+    def logo_type(self) -> Optional[str]:
+        if not self.logo:
+            return None
+        return "image/png" if self.logo.startswith(b"\x89PNG") else "image/svg+xml"
 
     @property
-    def extra_css(self) -> Optional[Path]:
-        p = self.folder / "extra.css"
-        return p if p.is_file() else None
+    def logo_uri(self) -> Optional[str]:
+        """The logo as a data: URI, so layout never opens the logo file itself."""
+        return f"data:{self.logo_type};base64,{base64.b64encode(self.logo).decode()}" if self.logo else None
 
     def css(self, paper: Optional[str] = None) -> str:
         """The practice's layer: custom properties over the base stylesheet, and the page size."""
@@ -107,15 +126,115 @@ def resolve(name_or_path: Optional[str]) -> Path:
     return STYLES / "practices" / value
 
 
+def svg_problem(data: bytes) -> Optional[str]:
+    """What makes an SVG logo unsafe or unusable, or None. Parsed with entities and the network off;
+    no DOCTYPE, script, event attribute, foreign object or reference outside the file itself."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as e:
+        return f"not a readable SVG file ({e.msg})"
+    tree = root.getroottree()
+    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+        return "an SVG with a DOCTYPE is refused (it can pull in other files); remove the <!DOCTYPE ...> line"
+    if etree.QName(root).namespace != SVG_NS or etree.QName(root).localname != "svg":
+        return "not an SVG file (its root element is not <svg> in the SVG namespace)"
+    if any(isinstance(n, etree._ProcessingInstruction) for n in root.itersiblings(preceding=True)):
+        return "an SVG with a processing instruction (<?...?>) is refused"
+    count = 0
+    for node in root.iter():
+        count += 1
+        if count > 20_000:
+            return "too many elements (more than 20000)"
+        if isinstance(node, etree._ProcessingInstruction):
+            return "an SVG with a processing instruction (<?...?>) is refused"
+        if isinstance(node, etree._Entity):
+            return f"entity &{node.name}; is refused"
+        if not isinstance(node.tag, str):
+            continue  # a comment
+        name = etree.QName(node)
+        if name.localname in SVG_REFUSED or name.namespace in FOREIGN_NS:
+            return f"<{name.localname}> is refused: a logo may not hold scripts, media or other documents"
+        for key, value in node.attrib.items():
+            attr = etree.QName(key).localname
+            if attr.lower().startswith("on"):
+                return f"event attribute {attr} on <{name.localname}> is refused"
+            if attr == "href" and not value.strip().startswith("#"):
+                return f"link {echo(value)} on <{name.localname}> is refused: a logo may refer only to its own parts (#id)"
+            if _EXTERNAL_URL.search(value):
+                return f"{attr} {echo(value)} on <{name.localname}> is refused: a logo may refer only to its own parts"
+        if name.localname == "style" and _EXTERNAL_URL.search(node.text or ""):
+            return "a <style> that loads other files (url(...), @import) is refused"
+    return None
+
+
+def png_problem(data: bytes) -> Optional[str]:
+    """What makes a PNG logo unusable, or None: opened by Pillow under a pixel limit and verified."""
+    from PIL import Image
+
+    limit = MAX_LOGO_PIXELS
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                if image.format != "PNG":
+                    return f"not a PNG file (Pillow reads it as {image.format or 'unknown'})"
+                width, height = image.size
+                if width > limit or height > limit:
+                    return f"is {width} x {height} pixels; at most {limit} x {limit}"
+                image.verify()
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return f"is far too large an image; at most {limit} x {limit} pixels"
+    except Exception as e:  # Pillow raises many types for damaged files
+        return f"not a readable PNG file ({type(e).__name__}: {e})"
+    return None
+
+
+def read_logo(folder: Path, root: Path, name: str, problems: list[Problem], where: str) -> Optional[bytes]:
+    """The logo's bytes when it is a safe SVG or PNG inside the profile folder; else a problem."""
+    if len(name) > MAX_NAME:
+        problems.append(Problem(where, "logo", f"{echo(name)} is too long for a file name ({len(name)} characters)"))
+        return None
+    data = read_file(folder / name, root, problems, limit=MAX_LOGO_BYTES, folder="profile folder", file=where,
+                     field="logo", name=name)
+    if data is None:
+        return None
+    suffix = Path(name).suffix.lower()
+    if suffix not in (".svg", ".png"):
+        wrong = f"must be an SVG or PNG file, got {echo(suffix) if suffix else 'no extension'}"
+    else:
+        wrong = svg_problem(data) if suffix == ".svg" else png_problem(data)
+    if wrong:
+        problems.append(Problem(where, "logo", f"{echo(name)}: {wrong}"))
+        return None
+    return data
+
+
 def load(name_or_path: Optional[str] = None) -> Profile:
-    """Load and check a practice profile; raise SourceError naming file and field."""
+    """Load and check a practice profile; raise SourceError naming file and field.
+
+    The folder may hold practice.yaml, the logo it names and extra.css, each a regular file inside
+    it; a templates/ folder is refused (a profile changes style, never the code that lays out a page)."""
     folder = resolve(name_or_path)
     path = folder / "practice.yaml"
-    if not path.is_file():
+    if not os.path.lexists(path):
         known = ", ".join(sorted(p.name for p in (STYLES / "practices").iterdir() if (p / "practice.yaml").is_file()))
         raise SourceError([Problem(display(path), "", f"practice profile not found (known practices: {known})")])
+    root = folder.resolve()
     problems: list[Problem] = []
-    raw = read_yaml(path, problems)
+    if os.path.lexists(folder / "templates"):
+        problems.append(Problem(display(folder / "templates"), "", "a practice may not hold templates: a profile "
+                                "changes the style (practice.yaml, extra.css, a logo), not the code that lays out "
+                                "a page; remove this folder"))
+    extra_css = None
+    if os.path.lexists(folder / "extra.css"):
+        extra_css = decode(read_file(folder / "extra.css", root, problems, limit=MAX_CSS_BYTES, folder="profile folder"),
+                           folder / "extra.css", problems)
+    raw = read_yaml(path, problems, root=root, folder="profile folder")
     practice = validate(Practice, raw if raw is not None else ({} if not problems else None), path, problems)
     if practice:
         name = display(path)
@@ -128,16 +247,9 @@ def load(name_or_path: Optional[str] = None) -> Profile:
             for family in getattr(practice.fonts, field):
                 if not font_installed(family):
                     problems.append(Problem(name, f"fonts.{field}", f"font {family!r} is not installed (fc-list finds no such family)"))
-        if practice.logo:
-            logo = (folder / practice.logo).resolve()
-            if not logo.is_relative_to(folder.resolve()):
-                problems.append(Problem(name, "logo", f"{practice.logo!r} is outside the profile folder"))
-            elif not logo.is_file():
-                problems.append(Problem(name, "logo", f"file not found: {practice.logo}"))
-            elif logo.suffix.lower() not in (".svg", ".png"):
-                problems.append(Problem(name, "logo", f"must be an SVG or PNG file, got {logo.suffix or 'no extension'}"))
+        logo = read_logo(folder, root, practice.logo, problems, name) if practice.logo else None
         if practice.language.split("-")[0] not in languages():
             problems.append(Problem(name, "language", f"unknown language {practice.language!r} (known: {', '.join(languages())})"))
     if problems:
         raise SourceError(problems)
-    return Profile(practice=practice, folder=folder.resolve(), labels=labels(practice.language))
+    return Profile(practice=practice, folder=root, labels=labels(practice.language), logo=logo, extra_css=extra_css)

@@ -142,9 +142,12 @@ def finder(book: Book) -> list[tuple[str, list[Spot]]]:
 
 
 @functools.lru_cache(maxsize=None)
-def environment(practice_folder: Optional[Path] = None) -> jinja2.Environment:
-    """The one Jinja environment: search path [practice override, handouts, book templates]."""
-    paths = [p for p in ((practice_folder / "templates") if practice_folder else None, HANDOUTS, TEMPLATES) if p]
+def environment() -> jinja2.Environment:
+    """The one Jinja environment: the project's handout and book templates, autoescaping.
+
+    A practice never supplies templates (a template can run code); its text reaches pages only as
+    escaped values, never as template source."""
+    paths = [HANDOUTS, TEMPLATES]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(p) for p in paths]),
         autoescape=True,
@@ -182,19 +185,19 @@ def branded(profile: Profile) -> bool:
 
 
 def logo_src(profile: Profile, target: Target) -> Optional[str]:
-    path = profile.logo_path
-    if not path:
+    """The checked logo: a data: URI for print, a file of the EPUB for the ebook."""
+    if not profile.logo:
         return None
     if target.name == "pdf":
-        return path.as_uri()
-    name = f"images/logo{path.suffix.lower()}"
-    target.images[name] = path.read_bytes()
+        return profile.logo_uri
+    name = "images/logo" + (".png" if profile.logo_type == "image/png" else ".svg")
+    target.images[name] = profile.logo
     return name
 
 
 def book_parts(book: Book, profile: Profile, target: Target) -> list[dict]:
     """Every part of the book in reading order, each rendered to an XHTML fragment."""
-    env = environment(profile.folder)
+    env = environment()
     citations = CitationIndex(book)
     ctx = base_context(book, profile, target, for_book=True)
     t = ctx["t"]
@@ -234,7 +237,7 @@ def book_html(book: Book, profile: Profile) -> str:
     """The whole PDF book as one HTML document."""
     target = Target("pdf")
     parts = book_parts(book, profile, target)
-    return environment(profile.folder).get_template("book.html").render(**base_context(book, profile, target, for_book=True), parts=parts)
+    return environment().get_template("book.html").render(**base_context(book, profile, target, for_book=True), parts=parts)
 
 
 @dataclass
@@ -264,7 +267,7 @@ def handout_html(book: Book, spots: Iterable[Spot], profile: Profile, personal: 
                                                 labels=profile.labels, focus=True)})
     day = personal.date or (build_time(None) or dt.datetime.now()).date()
     date = local_date(day, profile.practice.language)
-    return environment(profile.folder).get_template("handout.html").render(
+    return environment().get_template("handout.html").render(
         **base_context(book, profile, target), pages=pages, personal=personal, date=date, date_iso=day.isoformat(),
         qr=qr_svg(profile.practice.qr_url),
     )

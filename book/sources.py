@@ -6,7 +6,9 @@ SourceError with all of them, so an author fixes everything in one pass.
 from __future__ import annotations
 
 import logging
+import os
 import re
+import stat
 from pathlib import Path
 from typing import Any, Optional
 
@@ -14,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from . import bodymap
-from .errors import Problem, SourceError, display, pydantic_problems
+from .errors import Problem, SourceError, bad_characters, display, echo, pydantic_problems, shorten
 from .model import GENERATED, Book, BookMeta, Reference, Section, SectionMeta, Spot, SpotMeta
 
 log = logging.getLogger("book")
@@ -23,8 +25,9 @@ CITATION = re.compile(r"\[@([\w-]+(?:\s*;\s*@[\w-]+)*)\]")
 FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
 FOOTNOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:", re.M)
 SPOT_LINK = re.compile(r"\]\(spot:([^)]*)\)")
-IMAGE = re.compile(r"!\[[^\]]*\]\(([^)]*)\)")
 REFERENCE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+MAX_SOURCE_BYTES = 1_000_000  # a spot chapter is a few kilobytes
+MAX_NAME = 255  # a file name in book.yaml or practice.yaml
 
 
 def citation_keys(text: str) -> list[str]:
@@ -32,17 +35,191 @@ def citation_keys(text: str) -> list[str]:
     return [k.strip().lstrip("@") for m in CITATION.finditer(text) for k in m.group(1).split(";")]
 
 
-def read_yaml(path: Path, problems: list[Problem], text: Optional[str] = None, line_offset: int = 0) -> Any:
-    """Parse YAML, reporting a syntax error with its line number."""
-    name = display(path)
+# --------------------------------------------------------------------------- reading files
+
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a device"),
+          (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _not_regular(mode: int) -> Optional[str]:
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    return f"is {kind}, not a regular file; it is not read"
+
+
+def confine(path: Path, root: Optional[Path], folder: str = "chapters folder") -> tuple[Optional[Path], Optional[str]]:
+    """(the real path, None) when PATH, links followed, is a regular file inside ROOT (already
+    resolved); else (None, what is wrong). Only stats, never opens."""
     try:
-        if text is None:
-            text = path.read_text(encoding="utf-8")
-        return yaml.safe_load(text)
+        if "\x00" in str(path):
+            return None, "holds a NUL character"
+        real = path.resolve()
+        if root is not None and not real.is_relative_to(root):
+            return None, f"is outside the {folder}"
+        mode = os.stat(real).st_mode
     except FileNotFoundError:
-        problems.append(Problem(name, "", "file not found"))
+        return None, "file not found"
+    except (OSError, ValueError, RuntimeError) as e:
+        return None, f"cannot be read ({getattr(e, 'strerror', None) or e})"
+    wrong = _not_regular(mode)
+    return (None, wrong) if wrong else (real, None)
+
+
+def read_bytes(real: Path, limit: int = MAX_SOURCE_BYTES) -> bytes:
+    """A checked file's bytes, opened without blocking and checked again once open (the file may have
+    been swapped since ``confine``); OSError or ValueError with a message for the user otherwise."""
+    fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    with os.fdopen(fd, "rb") as f:
+        wrong = _not_regular(os.fstat(fd).st_mode)
+        if wrong:
+            raise ValueError(wrong)
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"is larger than {limit // 1000} kB")
+    return data
+
+
+def read_file(path: Path, root: Optional[Path], problems: list[Problem], *, limit: int = MAX_SOURCE_BYTES,
+              folder: str = "chapters folder", file: Optional[str] = None, field: str = "",
+              name: Optional[str] = None) -> Optional[bytes]:
+    """The bytes of PATH if it is a regular file inside ROOT, else None and a problem.
+
+    The problem is reported on FILE and FIELD (by default the file itself); NAME is what the user
+    wrote for the path, echoed in the message."""
+    real, wrong = confine(path, root, folder)
+    data = None
+    if real is not None:
+        try:
+            data = read_bytes(real, limit)
+        except (OSError, ValueError) as e:
+            wrong = str(e) if isinstance(e, ValueError) else f"cannot be read ({e.strerror})"
+    if wrong:
+        problems.append(Problem(file or display(path), field, f"{echo(name)} {wrong}" if name is not None else wrong))
+    return data
+
+
+def decode(data: Optional[bytes], path: Path, problems: list[Problem]) -> Optional[str]:
+    if data is None:
+        return None
+    try:
+        return data.decode("utf-8")
     except UnicodeDecodeError as e:
-        problems.append(Problem(name, "", f"not UTF-8 text ({e.reason})"))
+        problems.append(Problem(display(path), "", f"not UTF-8 text ({e.reason} at byte {e.start})"))
+        return None
+
+
+# --------------------------------------------------------------------------- YAML
+
+
+class Loader(yaml.SafeLoader):
+    """PyYAML's safe loader with limits: an alias bomb, a deep nest or a duplicate key is a YAML
+    error at its line, never gigabytes of memory or a silently dropped value.
+
+    Sizes count every node as if each alias were written out in full."""
+
+    MAX_NODES = 10_000
+    MAX_DEPTH = 40
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._nodes = 0
+        self._depth = 0
+        self._open: set[str] = set()  # anchors whose node is still being read
+        self._measured: dict[int, tuple[int, int]] = {}
+
+    def _measure(self, node) -> tuple[int, int]:
+        """(nodes, depth) of NODE with every alias written out."""
+        key = id(node)
+        if key not in self._measured:
+            if isinstance(node, yaml.ScalarNode):
+                children = []
+            elif isinstance(node, yaml.MappingNode):
+                children = [n for pair in node.value for n in pair]
+            else:
+                children = node.value
+            sizes = [self._measure(c) for c in children]
+            self._measured[key] = (1 + sum(s for s, _ in sizes), 1 + max((d for _, d in sizes), default=0))
+        return self._measured[key]
+
+    def _grow(self, nodes: int, depth: int, mark) -> None:
+        self._nodes += nodes
+        if depth > self.MAX_DEPTH:
+            raise yaml.composer.ComposerError(None, None, f"nested too deeply (more than {self.MAX_DEPTH} levels)", mark)
+        if self._nodes > self.MAX_NODES:
+            raise yaml.composer.ComposerError(
+                None, None, f"too many values (more than {self.MAX_NODES}, counting each alias in full)", mark)
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            if event.anchor in self._open:
+                raise yaml.composer.ComposerError(None, None, f"alias *{event.anchor} is used inside its own anchor",
+                                                  event.start_mark)
+            if event.anchor in self.anchors:
+                nodes, depth = self._measure(self.anchors[event.anchor])
+                self._grow(nodes, self._depth + depth, event.start_mark)
+            return super().compose_node(parent, index)
+        self._grow(1, self._depth + 1, event.start_mark)
+        anchor = getattr(event, "anchor", None)
+        self._depth += 1
+        if anchor:
+            self._open.add(anchor)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+            self._open.discard(anchor)
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node, yaml.ScalarNode):
+                continue
+            key = self.construct_object(key_node)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {echo(key)} (first on line {seen[key] + 1})", key_node.start_mark)
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep)
+        except (yaml.YAMLError, RecursionError):
+            raise
+        except (ValueError, TypeError, KeyError, OverflowError, IndexError) as e:
+            raise yaml.constructor.ConstructorError(None, None, f"cannot read this value ({e})", node.start_mark) from None
+
+
+# Dates stay text (YYYY-MM-DD); the schema checks them, so 2026-13-45 is an error naming its field.
+Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+
+
+def parse_yaml(text: str) -> Any:
+    """YAML text to data with the limits of ``Loader``; raises yaml.YAMLError."""
+    loader = Loader(text)
+    try:
+        return loader.get_single_data()
+    except RecursionError:
+        mark = loader.get_mark()
+        raise yaml.composer.ComposerError(None, None, "nested too deeply", mark) from None
+    finally:
+        loader.dispose()
+
+
+def read_yaml(path: Path, problems: list[Problem], text: Optional[str] = None, line_offset: int = 0,
+              root: Optional[Path] = None, folder: str = "chapters folder") -> Any:
+    """Parse a YAML file (or TEXT from it), reporting a syntax error with its line number.
+
+    The file must be a regular file inside ROOT when ROOT is given."""
+    name = display(path)
+    if text is None:
+        text = decode(read_file(path, root, problems, folder=folder), path, problems)
+        if text is None:
+            return None
+    try:
+        return parse_yaml(text)
     except yaml.YAMLError as e:
         # The construct's start (e.g. an unclosed '[') is where the author must look; else the problem's spot.
         mark = getattr(e, "context_mark", None) or getattr(e, "problem_mark", None)
@@ -51,22 +228,49 @@ def read_yaml(path: Path, problems: list[Problem], text: Optional[str] = None, l
     return None
 
 
-def split_front_matter(path: Path, problems: list[Problem]) -> tuple[Any, str]:
-    """Return (front matter data, Markdown body) of a source file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        problems.append(Problem(display(path), "", f"cannot read: {e}"))
+def split_front_matter(path: Path, problems: list[Problem], root: Optional[Path] = None) -> tuple[Any, str]:
+    """Return (front matter data, Markdown body) of a source file (a regular file inside ROOT)."""
+    text = decode(read_file(path, root, problems), path, problems)
+    if text is None:
+        return None, ""
+    lines = text.split("\n")
+    line = next((i for i, row in enumerate(lines, 1) if bad_characters(row)), None)
+    if line is not None:
+        problems.append(Problem(display(path), f"line {line}", bad_characters(lines[line - 1])))
         return None, ""
     m = re.match(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", text, re.S | re.M)
     if not m:
         problems.append(Problem(display(path), "front matter", "file must start with YAML front matter between '---' lines"))
         return None, text
-    data = read_yaml(path, problems, m.group(1), line_offset=1)
+    data = read_yaml(path, problems, "\n" + m.group(1))  # the '---' line first, so lines count from the file's top
     if data is not None and not isinstance(data, dict):
         problems.append(Problem(display(path), "front matter", "must be a mapping of fields"))
         data = None
     return data, text[m.end():]
+
+
+def text_problems(data: Any, file: str, prefix: str = "") -> list[Problem]:
+    """Characters no output can hold (control characters), in any key or value of DATA, by field."""
+    out: list[Problem] = []
+
+    def walk(value: Any, where: str) -> None:
+        if isinstance(value, str):
+            wrong = bad_characters(value)
+            if wrong:
+                out.append(Problem(file, where or "(top level)", f"{wrong}, got {echo(value)}"))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                name = f"{where}.{key}" if where else str(key)
+                if isinstance(key, str) and bad_characters(key):
+                    out.append(Problem(file, name, f"{bad_characters(key)} in a field name"))
+                else:
+                    walk(item, name)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, f"{where}.{i}" if where else str(i))
+
+    walk(data, prefix.rstrip("."))
+    return out
 
 
 def validate(model: type[BaseModel], data: Any, path: Path, problems: list[Problem], **extra) -> Optional[Any]:
@@ -77,48 +281,79 @@ def validate(model: type[BaseModel], data: Any, path: Path, problems: list[Probl
     if not isinstance(data, dict):
         problems.append(Problem(display(path), "(top level)", "must be a mapping of fields"))
         return None
+    wrong = text_problems(data, display(path))
+    if wrong:
+        problems.extend(wrong)
+        return None
     try:
         return model.model_validate({**data, **extra})
     except ValidationError as e:
         problems.extend(pydantic_problems(display(path), e))
         return None
+    except RecursionError:
+        problems.append(Problem(display(path), "(top level)", "nested too deeply"))
+        return None
+
+
+def markdown_tokens(body: str):
+    """The prose as markdown-it tokens, parsed exactly as the renderer parses it."""
+    from .render import _md  # the renderer owns the parser's configuration
+
+    return _md.parse(body)
 
 
 def check_markdown(path: Path, body: str, problems: list[Problem]) -> None:
-    """Footnotes must have text, text must have a reference, each note one call; no images."""
+    """Footnotes must have text, text must have a reference, each note one call and only paragraphs;
+    no images."""
+    name = display(path)
     calls = FOOTNOTE_REF.findall(body)
     refs, defs = set(calls), set(FOOTNOTE_DEF.findall(body))
     for label in sorted({c for c in calls if calls.count(c) > 1}):
-        problems.append(Problem(display(path), f"footnote [^{label}]", "is called more than once; give each call its own note"))
-    for target in IMAGE.findall(body):
-        problems.append(Problem(display(path), f"image {target}",
-                                "images are not supported in the prose; figures are drawn from each spot's "
-                                "location and referral"))
+        problems.append(Problem(name, f"footnote [^{label}]", "is called more than once; give each call its own note"))
+    note = None  # the label of the footnote being read, if any
+    for token in markdown_tokens(body):
+        if token.type == "footnote_open":
+            note = token.meta.get("label")
+        elif token.type == "footnote_close":
+            note = None
+        elif note is not None and token.type.endswith("_open") and token.type != "paragraph_open":
+            problems.append(Problem(name, f"footnote [^{note}]", "may hold only paragraphs of text, not a list, "
+                                    "table, heading, quote or code; put those in the prose"))
+            note = f"{note} "  # report each note once
+        for child in token.children or []:
+            if child.type == "image":
+                problems.append(Problem(name, f"image {shorten(str(child.attrs.get('src', '')), 80)}",
+                                        "images are not supported in the prose; figures are drawn from each "
+                                        "spot's location and referral"))
+            elif child.type == "footnote_ref" and note is not None:
+                problems.append(Problem(name, f"footnote [^{child.meta.get('label')}]",
+                                        f"is called from inside footnote [^{note.strip()}]; call it from the prose"))
     for label in sorted(refs - defs):
-        problems.append(Problem(display(path), f"footnote [^{label}]", "is referenced but has no text ([^%s]: ...)" % label))
+        problems.append(Problem(name, f"footnote [^{label}]", "is referenced but has no text ([^%s]: ...)" % label))
     for label in sorted(defs - refs):
-        problems.append(Problem(display(path), f"footnote [^{label}]", "has text but is never referenced"))
+        problems.append(Problem(name, f"footnote [^{label}]", "has text but is never referenced"))
 
 
-def read_source(path: Path, model: type[BaseModel], problems: list[Problem]) -> tuple[Optional[Any], str]:
+def read_source(path: Path, model: type[BaseModel], problems: list[Problem],
+                root: Optional[Path] = None) -> tuple[Optional[Any], str]:
     """(validated front matter, Markdown body) of a source file; (None, body) when it has problems."""
-    data, body = split_front_matter(path, problems)
+    data, body = split_front_matter(path, problems, root)
     meta = validate(model, data, path, problems)
     if meta is not None:
         check_markdown(path, body, problems)
     return meta, body
 
 
-def load_section(path: Path, problems: list[Problem]) -> Optional[Section]:
-    meta, body = read_source(path, SectionMeta, problems)
+def load_section(path: Path, problems: list[Problem], root: Optional[Path] = None) -> Optional[Section]:
+    meta, body = read_source(path, SectionMeta, problems, root)
     if meta is None:
         return None
     slug = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")
     return Section(**meta.model_dump(), slug=slug, source=path, body=body)
 
 
-def load_spot(path: Path, problems: list[Problem]) -> Optional[Spot]:
-    meta, body = read_source(path, SpotMeta, problems)
+def load_spot(path: Path, problems: list[Problem], root: Optional[Path] = None) -> Optional[Spot]:
+    meta, body = read_source(path, SpotMeta, problems, root)
     if meta is None:
         return None
     loc, ref = meta.location, meta.referral
@@ -128,28 +363,48 @@ def load_spot(path: Path, problems: list[Problem]) -> Optional[Spot]:
 
 
 def load(chapters: Path) -> Book:
-    """Load and cross-check a whole book; raise SourceError listing every problem."""
+    """Load and cross-check a whole book; raise SourceError listing every problem.
+
+    Every file read is a regular file inside the (resolved) chapters folder: a name in book.yaml
+    that is absolute, climbs out with '..', or is a link to a file elsewhere is an error, and a
+    FIFO or device is never opened."""
     chapters = Path(chapters)
     problems: list[Problem] = []
     if not chapters.is_dir():
         raise SourceError([Problem(display(chapters), "", "chapters folder not found")])
+    root = chapters.resolve()
 
     meta_path = chapters / "book.yaml"
-    meta = validate(BookMeta, read_yaml(meta_path, problems), meta_path, problems)
+    meta = validate(BookMeta, read_yaml(meta_path, problems, root=root), meta_path, problems)
 
     ref_path = chapters / "references.yaml"
     references: dict[str, Reference] = {}
-    raw_refs = read_yaml(ref_path, problems) if ref_path.exists() else {}
+    raw_refs = read_yaml(ref_path, problems, root=root) if os.path.lexists(ref_path) else {}
     if raw_refs is not None and not isinstance(raw_refs, dict):
         problems.append(Problem(display(ref_path), "(top level)", "must map reference keys to entries"))
-    elif raw_refs:
+    elif raw_refs and not (wrong := text_problems(raw_refs, display(ref_path))):
         for key, entry in raw_refs.items():
             if not REFERENCE_KEY.match(str(key)):
-                problems.append(Problem(display(ref_path), str(key), "a reference key uses only letters, digits, '-' and '_'"))
+                problems.append(Problem(display(ref_path), shorten(str(key), 80), "a reference key uses only letters, digits, '-' and '_'"))
+                continue
             try:
                 references[str(key)] = Reference.model_validate(entry or {})
             except ValidationError as e:
                 problems.extend(pydantic_problems(display(ref_path), e, prefix=f"{key}."))
+    elif raw_refs:
+        problems.extend(wrong)
+
+    def named(name: str, field: str) -> Optional[Path]:
+        """chapters/NAME if it is a regular file inside the chapters folder; else a problem on book.yaml."""
+        if len(name) > MAX_NAME or Path(name).is_absolute():
+            why = "is too long for a file name" if len(name) > MAX_NAME else "is outside the chapters folder"
+            problems.append(Problem(display(meta_path), field, f"{echo(name)} {why}"))
+            return None
+        real, wrong = confine(chapters / name, root)
+        if wrong:
+            problems.append(Problem(display(meta_path), field, f"{echo(name)} {wrong}"))
+            return None
+        return chapters / name
 
     def parts(names: list[str], field: str) -> list:
         out: list = []
@@ -157,11 +412,8 @@ def load(chapters: Path) -> Book:
             if name in GENERATED:
                 out.append(name)
                 continue
-            path = chapters / name
-            if not path.is_file():
-                problems.append(Problem(display(meta_path), field, f"file not found: {name}"))
-                continue
-            section = load_section(path, problems)
+            path = named(name, field)
+            section = load_section(path, problems, root) if path else None
             if section:
                 out.append(section)
         return out
@@ -169,25 +421,21 @@ def load(chapters: Path) -> Book:
     front = parts(meta.front_matter, "front_matter") if meta else []
     back = parts(meta.back_matter, "back_matter") if meta else []
     if meta and meta.spots:
-        spot_paths = []
-        for name in meta.spots:
-            if (chapters / name).is_file():
-                spot_paths.append(chapters / name)
-            else:
-                problems.append(Problem(display(meta_path), "spots", f"file not found: {name}"))
+        spot_paths = [p for p in (named(name, "spots") for name in meta.spots) if p]
+        missing = len(meta.spots) - len(spot_paths)
     else:
-        spot_paths = sorted((chapters / "spots").glob("*.md"))
-    spots = [s for s in (load_spot(p, problems) for p in spot_paths) if s]
+        spot_paths, missing = sorted((chapters / "spots").glob("*.md")), 0
+    spots = [s for s in (load_spot(p, problems, root) for p in spot_paths) if s]
     if meta and not meta.spots:
         spots.sort(key=lambda s: s.number)
-    if meta and not spot_paths:
+    if meta and not spot_paths and not missing:
         problems.append(Problem(display(chapters), "spots", "no spot chapters found (chapters/spots/*.md)"))
 
     # Cross-checks between files.
     seen_numbers: dict[int, Path] = {}
     seen_slugs: dict[str, Path] = {}
     numbers = {s.number for s in spots}
-    all_loaded = len(spots) == len(spot_paths)  # links into a broken file are not reported twice
+    all_loaded = len(spots) == len(spot_paths) and not missing  # links into a broken file are not reported twice
     for s in spots:
         name = display(s.source)
         if s.number in seen_numbers:
