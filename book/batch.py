@@ -38,10 +38,10 @@ def parse_row(row: dict, where: str, known: set[str]) -> tuple[list[str], Person
     keys = value["spots"].replace(",", " ").split()
     for key in keys:
         if key not in known:
-            bad("spots", f"no spot {key!r}")
+            bad("spots", f"no spot {echo(key)}")
     side = value["side"].lower() or "right"
     if side not in ("left", "right", "both"):
-        bad("side", f"must be left, right or both, got {value['side']!r}")
+        bad("side", f"must be left, right or both, got {echo(value['side'])}")
     parsed: dict = {}
     for column, parse in (("hold", build.parse_hold), ("times_per_day", build.parse_times), ("date", build.parse_date)):
         if value[column]:

@@ -73,7 +73,7 @@ def pick_spots(book: Book, keys: list[str]) -> list:
             spots.append(book.spot(key))
         except KeyError:
             known = ", ".join(str(s.number) for s in book.spots)
-            problems.append(Problem("command line", "SPOT", f"no spot {key!r} (known: {known})"))
+            problems.append(Problem("command line", "SPOT", f"no spot {echo(key)} (known: {known})"))
     if problems:
         raise SourceError(problems)
     return spots
@@ -103,14 +103,14 @@ def parse_hold(value: str) -> tuple[int, int]:
     if len(nums) == 1:
         nums = (nums[0], nums[0])
     if len(nums) != 2 or not (5 <= nums[0] <= nums[1] <= 300):
-        raise ValueError(f"must be 5 to 300 seconds, e.g. 60 or 30-90, got {value!r}")
+        raise ValueError(f"must be 5 to 300 seconds, e.g. 60 or 30-90, got {echo(value)}")
     return nums
 
 
 def parse_times(value: str) -> int:
     """Sessions a day, 1 to 6; ValueError with a message for the user otherwise."""
     if not value.isdigit() or not 1 <= int(value) <= 6:
-        raise ValueError(f"must be 1 to 6, got {value!r}")
+        raise ValueError(f"must be 1 to 6, got {echo(value)}")
     return int(value)
 
 

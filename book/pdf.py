@@ -19,6 +19,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher
 from .output import atomic, build_time
 from .errors import Problem, SourceError, display
 from .practice import PROJECT, STYLES, Profile
+from .sources import confine
 
 log = logging.getLogger("book")
 
@@ -35,7 +36,11 @@ class LockedFetcher(URLFetcher):
         if scheme == "data":
             return super().fetch(url, headers)
         if scheme == "file":
-            path = Path(unquote(urlsplit(url).path)).resolve()
+            target = Path(unquote(urlsplit(url).path))
+            real, wrong = confine(target, None)  # a FIFO or device would hang or feed the layout for ever
+            if real is None and "not a regular file" in (wrong or ""):
+                raise FatalURLFetchingError(f"refused to load {url}: {wrong}")
+            path = real or target.resolve()
             if any(path.is_relative_to(root) for root in self.allowed):
                 return super().fetch(url, headers)
         raise FatalURLFetchingError(f"refused to load {url}: only files in styles/, chapters/ and the practice folder may be used")

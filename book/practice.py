@@ -126,6 +126,19 @@ def resolve(name_or_path: Optional[str]) -> Path:
     return STYLES / "practices" / value
 
 
+def svg_has_size(root) -> bool:
+    """Whether the <svg> gives a drawable size: a viewBox with positive width and height, or both
+    width and height as positive lengths."""
+    def positive(value: Optional[str]) -> bool:
+        m = re.match(r"\s*([0-9]*\.?[0-9]+)", value or "")
+        return bool(m) and float(m.group(1)) > 0
+
+    box = (root.get("viewBox") or "").replace(",", " ").split()
+    if len(box) == 4 and all(re.fullmatch(r"-?[0-9]*\.?[0-9]+(e-?[0-9]+)?", n) for n in box):
+        return float(box[2]) > 0 and float(box[3]) > 0
+    return positive(root.get("width")) and positive(root.get("height"))
+
+
 def svg_problem(data: bytes) -> Optional[str]:
     """What makes an SVG logo unsafe or unusable, or None. Parsed with entities and the network off;
     no DOCTYPE, script, event attribute, foreign object or reference outside the file itself."""
@@ -141,6 +154,9 @@ def svg_problem(data: bytes) -> Optional[str]:
         return "an SVG with a DOCTYPE is refused (it can pull in other files); remove the <!DOCTYPE ...> line"
     if etree.QName(root).namespace != SVG_NS or etree.QName(root).localname != "svg":
         return "not an SVG file (its root element is not <svg> in the SVG namespace)"
+    if not svg_has_size(root):
+        return ("has no size WeasyPrint can draw: give the <svg> a viewBox (e.g. viewBox=\"0 0 240 60\") "
+                "or a width and height above zero")
     if any(isinstance(n, etree._ProcessingInstruction) for n in root.itersiblings(preceding=True)):
         return "an SVG with a processing instruction (<?...?>) is refused"
     count = 0
@@ -241,15 +257,15 @@ def load(name_or_path: Optional[str] = None) -> Profile:
         for field in ("primary", "accent", "text", "marker", "essential", "spillover"):
             value = getattr(practice.colors, field)
             if rgb(value) is None:
-                problems.append(Problem(name, f"colors.{field}", f"not a CSS colour: {value!r} "
+                problems.append(Problem(name, f"colors.{field}", f"not a CSS colour: {echo(value)} "
                                         "(use an opaque #hex, rgb(), hsl() or colour name)"))
         for field in ("body", "headings"):
             for family in getattr(practice.fonts, field):
                 if not font_installed(family):
-                    problems.append(Problem(name, f"fonts.{field}", f"font {family!r} is not installed (fc-list finds no such family)"))
+                    problems.append(Problem(name, f"fonts.{field}", f"font {echo(family)} is not installed (fc-list finds no such family)"))
         logo = read_logo(folder, root, practice.logo, problems, name) if practice.logo else None
         if practice.language.split("-")[0] not in languages():
-            problems.append(Problem(name, "language", f"unknown language {practice.language!r} (known: {', '.join(languages())})"))
+            problems.append(Problem(name, "language", f"unknown language {echo(practice.language)} (known: {', '.join(languages())})"))
     if problems:
         raise SourceError(problems)
     return Profile(practice=practice, folder=root, labels=labels(practice.language), logo=logo, extra_css=extra_css)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from .errors import Problem, SourceError, display
+from .errors import Problem, SourceError, display, echo
 from .model import Practice
 from .practice import STYLES
 
@@ -34,7 +34,7 @@ def _lines(model: type[BaseModel], indent: str = "") -> list[str]:
 def new_practice(name: str, root: Path = STYLES / "practices") -> Path:
     """Create root/NAME/practice.yaml; refuse a bad name or an existing folder."""
     if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", name):
-        raise SourceError([Problem("command line", "NAME", f"use lower-case letters, digits and dashes, got {name!r}")])
+        raise SourceError([Problem("command line", "NAME", f"use lower-case letters, digits and dashes, got {echo(name)}")])
     folder = root / name
     if folder.exists():
         raise SourceError([Problem(display(folder), "", "already exists; choose another name")])

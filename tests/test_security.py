@@ -183,6 +183,13 @@ def test_symlinked_logo_outside_the_profile_is_refused(profile, tiny, out, tmp_p
             expect=[r"my-clinic/practice\.yaml: logo: 'logo\.svg' is outside the profile folder"])
 
 
+def test_fifo_loaded_from_extra_css_is_never_opened(profile, tiny, out, capsys):
+    os.mkfifo(profile / "pipe.css")
+    (profile / "extra.css").write_text('@import "pipe.css";\n')
+    refused(capsys, out, "handout", "1", "--chapters", tiny, "--practice", profile, "-o", out / "x.pdf",
+            expect=[r"my-clinic/extra\.css: url: refused to load file://.*/pipe\.css: is a FIFO"])
+
+
 def test_extra_css_is_read_through_the_lock(profile, tmp_path):
     """The profile's CSS reaches WeasyPrint as text: its url()s go through the locked fetcher."""
     from book import practice
@@ -212,6 +219,9 @@ BAD_SVGS = {
                 + SVG.format("<text>&x;</text>"), "DOCTYPE is refused"),
     "stylesheet pi": ('<?xml-stylesheet href="http://example.com/x.css"?>' + SVG.format(""), "processing instruction"),
     "not xml": ("<svg><rect></svg>", "not a readable SVG file"),
+    "no size": ('<svg xmlns="http://www.w3.org/2000/svg" width="0" height="0"><rect width="5" height="5"/></svg>',
+                "has no size WeasyPrint can draw"),
+    "bad size": ('<svg xmlns="http://www.w3.org/2000/svg" width="abc"/>', "has no size WeasyPrint can draw"),
     "not svg": ('<html xmlns="http://www.w3.org/1999/xhtml"/>', "not an SVG file"),
 }
 
