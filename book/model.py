@@ -36,6 +36,33 @@ class Reference(Strict):
     pubmed: Optional[int] = Field(None, description="PubMed identifier (PMID).")
 
 
+# --------------------------------------------------------------------------- safety
+
+
+class Cautions(Strict):
+    """``chapters/cautions.yaml``: the safety advice every handout carries, each item written once."""
+
+    general: list[str] = Field(
+        min_length=1, description="Stop-signs printed on every handout under 'Stop and get advice if you have:'; "
+        "each a condition, e.g. 'Numbness, tingling or weakness.'")
+    candour: str = Field(
+        description="One plain line on every handout saying what is and is not known, e.g. that the science of "
+        "trigger points is still debated and this is self-care, not a proven treatment.")
+    areas: dict[str, list[str]] = Field(
+        default_factory=dict, description="Red flags by body area: a name (e.g. 'back-buttock', the name spots list "
+        "in `caution_areas`) and its warning signs, each a full plain sentence that says what to do.")
+
+    @field_validator("areas")
+    @classmethod
+    def _area_names(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        for key in v:
+            if not re.match(SLUG, key):
+                raise ValueError(f"area names use lower-case letters, digits and '-', got {key!r}")
+            if not v[key]:
+                raise ValueError(f"area '{key}' lists no red flags")
+        return v
+
+
 # --------------------------------------------------------------------------- spots
 
 
@@ -120,7 +147,15 @@ class SpotMeta(Strict):
     location: Location
     referral: Referral
     press: Press
-    cautions: list[str] = Field(default_factory=list, description="Spot-specific reasons to take care or stop.")
+    tips: list[str] = Field(
+        default_factory=list, description="How to take care with this spot, printed under 'Take care', e.g. "
+        "'Keep the ball on muscle, off the bone.' Full, plain sentences.")
+    cautions: list[str] = Field(
+        default_factory=list, description="This spot's own reasons to stop, printed after the general stop-signs "
+        "under 'Stop and get advice if you have:'; each a condition, e.g. 'A pulse under your fingers.'")
+    caution_areas: list[str] = Field(
+        default_factory=list, description="Body areas whose red flags (chapters/cautions.yaml, `areas`) this spot's "
+        "handout carries, e.g. [back-buttock, ball-floor-wall].")
     references: list[str] = Field(default_factory=list, description="Keys in references.yaml the chapter relies on.")
     see_also: list[int] = Field(default_factory=list, description="Numbers of related spots.")
 
@@ -130,6 +165,9 @@ class Spot(SpotMeta):
 
     source: Path
     body: str = ""
+    red_flags: list[str] = Field(
+        default_factory=list, description="The red flags of the spot's `caution_areas`, in order; filled by the loader "
+        "from chapters/cautions.yaml.")
 
 
 # --------------------------------------------------------------------------- other sections
@@ -191,6 +229,7 @@ class Book(Strict):
     spots: list[Spot]
     back: list[Union[Section, str]]
     references: dict[str, Reference]
+    cautions: Cautions
     root: Path
 
     def spot(self, key: Union[int, str]) -> Spot:

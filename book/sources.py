@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from . import bodymap
 from .errors import Problem, SourceError, bad_characters, display, echo, pydantic_problems, shorten
-from .model import GENERATED, Book, BookMeta, Reference, Section, SectionMeta, Spot, SpotMeta
+from .model import GENERATED, Book, BookMeta, Cautions, Reference, Section, SectionMeta, Spot, SpotMeta
 
 log = logging.getLogger("book")
 
@@ -406,6 +406,10 @@ def load(chapters: Path) -> Book:
             return None
         return chapters / name
 
+    # The safety catalogue: stop-signs for every handout and red flags by area (required: no handout goes without).
+    cautions_path = chapters / "cautions.yaml"
+    cautions = validate(Cautions, read_yaml(cautions_path, problems, root=root), cautions_path, problems)
+
     def parts(names: list[str], field: str) -> list:
         out: list = []
         for name in names:
@@ -450,6 +454,13 @@ def load(chapters: Path) -> Book:
         for n in s.see_also:
             if n not in numbers and all_loaded:
                 problems.append(Problem(name, "see_also", f"no spot number {n}"))
+        if cautions is not None:
+            for i, area in enumerate(s.caution_areas):
+                if area not in cautions.areas:
+                    known = ", ".join(cautions.areas) or "none"
+                    problems.append(Problem(name, f"caution_areas.{i}",
+                                            f"unknown area '{area}' ({display(cautions_path)} has: {known})"))
+            s.red_flags = [flag for a in dict.fromkeys(s.caution_areas) for flag in cautions.areas.get(a, [])]
     for item in [*spots, *(x for x in front + back if isinstance(x, Section))]:
         for key in citation_keys(item.body):
             if key not in references:
@@ -458,7 +469,8 @@ def load(chapters: Path) -> Book:
             if not target.isdigit() or (int(target) not in numbers and all_loaded):
                 problems.append(Problem(display(item.source), f"(spot:{target})", "link to a spot that does not exist"))
 
-    if problems or meta is None:
+    if problems or meta is None or cautions is None:
         raise SourceError(problems)
     log.debug("loaded %d spots from %s", len(spots), chapters)
-    return Book(meta=meta, front=front, spots=spots, back=back, references=references, root=chapters)
+    return Book(meta=meta, front=front, spots=spots, back=back, references=references, cautions=cautions,
+                root=chapters)

@@ -1,15 +1,19 @@
 """The book's content: every spot present, client text readable, every citation real."""
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pdfplumber
 import pytest
 
 from conftest import ROOT
 from book import render, sources
 
 CHAPTERS = ROOT / "chapters"
-OVERLAP_TOOL = ROOT.parent / "shared" / "tools" / "seed_overlap.py"
+# The seed articles and the overlap tool live beside the project (../shared, or ../../shared from a worktree).
+OVERLAP_TOOL = next((p / "shared" / "tools" / "seed_overlap.py" for p in (ROOT.parent, ROOT.parent.parent)
+                     if (p / "shared" / "tools" / "seed_overlap.py").exists()), ROOT.parent / "shared" / "tools" / "seed_overlap.py")
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +44,8 @@ def grade():
 
 def client_text(spot) -> str:
     parts = [spot.helps + ".", spot.summary, spot.location.description, *spot.location.find,
-             spot.referral.description, spot.press.position, *spot.press.steps, *spot.cautions]
+             spot.referral.description, spot.press.position, *spot.press.steps, *spot.tips, *spot.cautions,
+             *spot.red_flags]
     return " ".join(p if p.rstrip().endswith((".", "!", "?")) else p + "." for p in parts)
 
 
@@ -63,10 +68,75 @@ def test_client_text_reads_at_grade_8_or_lower(book, grade):
 def test_every_handout_says_when_to_stop(book):
     from book.practice import labels
 
-    items = " ".join(labels("en")["stop_items"]).lower()
+    items = " ".join(book.cautions.general).lower()
     for needle in ("sharp", "burning", "numbness", "tingling", "spreads", "injury"):
         assert needle in items
     assert "not a diagnosis" in labels("en")["not_diagnosis"]
+    candour = book.cautions.candour.lower()
+    assert "debated" in candour and "not a proven treatment" in candour
+
+
+# The red flags the spots of each body area must carry (the areas a clinician named for them).
+AREAS = {"back-buttock": {2, 6, 12, 13}, "kidney": {2}, "belly": {15}, "chest": {4, 9}, "neck": {1, 4},
+         "ball-floor-wall": {2, 6, 9, 10, 11, 12, 13, 14}, "thigh": {8}}
+
+
+def test_spots_carry_the_red_flags_of_their_areas(book):
+    for area, numbers in AREAS.items():
+        assert area in book.cautions.areas, area
+        for n in numbers:
+            spot = book.spot(n)
+            assert area in spot.caution_areas, f"spot {n} lacks {area}"
+            assert set(book.cautions.areas[area]) <= set(spot.red_flags)
+    emergencies = " ".join(book.cautions.areas["back-buttock"]).lower()
+    assert "bladder" in emergencies and "emergency" in emergencies
+    assert "pacemaker" in " ".join(book.cautions.areas["chest"]).lower()
+    assert "aneurysm" in " ".join(book.cautions.areas["belly"]).lower()
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\s\u00ad]+", "", text)
+
+
+def test_every_handout_prints_its_tips_stop_signs_red_flags_and_candour_line(book):
+    from book import build, practice
+
+    profile = practice.load("default")
+    document = build.render_handout(book, profile, book.spots, render.Personal(), "a4")
+    pdf = tmp_pdf(document)
+    with pdfplumber.open(pdf) as doc:
+        pages = [_squash(page.extract_text()) for page in doc.pages]
+    assert len(pages) == len(book.spots)
+    for spot, page in zip(book.spots, pages):
+        texts = [*book.cautions.general, book.cautions.candour, *spot.tips, *spot.cautions,
+                 *spot.red_flags]
+        missing = [t for t in texts if _squash(t) not in page]
+        assert not missing, f"spot {spot.number}'s handout lacks {missing}"
+        stop = page.index(_squash(profile.labels["stop_title"]))
+        for tip in spot.tips:  # a tip is not a reason to stop: it sits above the stop list
+            assert page.index(_squash(tip)) < stop
+
+
+def tmp_pdf(document) -> Path:
+    import tempfile
+
+    out = Path(tempfile.mkdtemp()) / "handouts.pdf"
+    document.write_pdf(out)
+    return out
+
+
+def test_an_unknown_caution_area_names_the_file_field_and_known_areas(tiny, capsys):
+    from conftest import cli
+
+    spot = tiny / "spots" / "02-back.md"
+    spot.write_text(spot.read_text().replace("caution_areas: [back-buttock]", "caution_areas: [back-buttock, elbow]"))
+    assert cli("check", "--chapters", tiny) == 2
+    err = capsys.readouterr().err
+    assert "02-back.md: caution_areas.1: unknown area 'elbow'" in err and "has: back-buttock" in err
+    assert "Traceback" not in err
+    (tiny / "cautions.yaml").unlink()
+    assert cli("check", "--chapters", tiny) == 2
+    assert "cautions.yaml: file not found" in capsys.readouterr().err
 
 
 def test_every_reference_key_resolves_and_every_reference_is_cited(book):
@@ -88,7 +158,9 @@ def test_finder_is_generated_from_the_pain_areas(book):
 
 
 @pytest.mark.skipif(not OVERLAP_TOOL.exists(), reason="seed articles not present")
-def test_no_sentence_copied_from_the_seed_articles():
-    proc = subprocess.run([sys.executable, str(OVERLAP_TOOL), "chapters", "handouts", "book", "styles"],
-                          cwd=ROOT, capture_output=True, text=True)
+@pytest.mark.parametrize("mode", [[], ["--paraphrase"]], ids=["8-word runs", "close paraphrase"])
+def test_no_sentence_copied_or_paraphrased_from_the_seed_articles(mode):
+    proc = subprocess.run([sys.executable, str(OVERLAP_TOOL), "chapters", "handouts", "book", "styles", "docs",
+                           "README.md", *mode], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-2000:]
+    assert "no run of 8+ words" in proc.stdout
