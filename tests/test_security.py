@@ -346,7 +346,7 @@ def test_unquoted_date_still_loads(tiny):
     ("spots/01-knee.md", "title: The outer thigh", 'title: "The outer\\athigh"', r"01-knee\.md: title: control character U\+0007"),
     ("spots/01-knee.md", "Sit with your leg straight.", '"Sit\\x1b[31m"', r"01-knee\.md: location\.find\.0: control character U\+001B"),
     ("book.yaml", "title: Tiny Test Book", 'title: "Tiny\\u0085Book"', r"book\.yaml: title: control character U\+0085"),
-    ("spots/02-back.md", "Prose about the back.", "Prose \x0b about the back.", r"02-back\.md: line 28: control character U\+000B"),
+    ("spots/02-back.md", "Prose about the back.", "Prose \x0b about the back.", r"02-back\.md: line \d+: control character U\+000B"),
 ])
 def test_control_characters_in_text_are_refused(tiny, out, capsys, where, old, new, message):
     edit(tiny / where, old, new)
