@@ -35,6 +35,8 @@ class View:
     overlays: list = field(default_factory=list)  # closed shapes drawn on top (the arm on the side view)
     regions: dict = field(default_factory=dict)
     landmarks: dict = field(default_factory=dict)
+    muscles: dict = field(default_factory=dict)  # muscle name (as in a spot's `muscles:`) -> closed shape
+    frames: dict = field(default_factory=dict)  # frame name -> (x0, y0, x1, y1), for the body's right side
     symmetric: bool = False  # front/back: "left" and "both" mirror about the midline
     fallback: tuple = ("front", 100, 200)  # overview position for a raw [x, y] marker on a close-up
 
@@ -75,9 +77,13 @@ _FRONT_GUIDES = _both([
     [(64, 176), (76, 192), (92, 210)],  # groin crease
     [(75, 142), (74, 160), (74, 175)],  # side of the belly muscle
     [(80.5, 40), (81.8, 44.5), (80.5, 49)],  # inner ear
+    [(74.5, 293), (75, 284), (80.5, 280.5), (86, 284), (86.5, 293)],  # kneecap, upper edge
+    [(76.5, 298), (80.5, 301), (84.5, 298)],  # kneecap, lower edge
+    [(62, 166), (66, 160.5), (70.5, 159)],  # front rim of the pelvis
+    [(54.5, 100), (57.5, 92), (64, 87)],  # edge of the shoulder muscle
     [(92, 382), (92, 390)], [(86, 383), (86.5, 391.5)], [(80.5, 382), (80, 390.5)],  # toes
 ])
-_FRONT_CLOSED = _both([ellipse(80.5, 290, 7, 8.5, 10)])  # kneecaps
+_FRONT_CLOSED: list = []
 _FRONT_LINES = [[(100, 122), (100, 140)], [(98.5, 162), (100, 164.5), (101.5, 162)]]  # breastbone, navel
 
 
@@ -93,7 +99,7 @@ def _mid(regions: dict) -> dict:
 FRONT_REGIONS = _mid({
     "face": [(100, 24), (80, 24), (80, 50), (88, 62), (100, 64)],
     "side-of-neck": [(93, 60), (84, 60), (76, 78), (88, 82), (94, 70)],
-    "chest": [(100, 85), (84, 83), (68, 86), (60, 98), (60, 112), (68, 123), (84, 127), (100, 126)],
+    "chest": [(97, 86), (84, 84), (70, 86), (61, 96), (60, 110), (67, 122), (82, 127), (96, 124), (98, 106)],
     "front-of-shoulder": [(67, 83), (52, 88), (46, 100), (47, 113), (56, 112), (62, 98)],
     "front-upper-arm": [(47, 104), (56, 108), (53, 130), (49, 148), (41, 148), (44, 125)],
     "inner-upper-arm": [(50, 110), (57.5, 110), (54, 130), (49.5, 150), (45.5, 149), (48, 130)],
@@ -101,8 +107,9 @@ FRONT_REGIONS = _mid({
     "thumb-and-index": [(31, 197), (21, 205), (22, 219), (28, 220), (33, 230), (36, 222), (34, 205)],
     "abdomen": [(100, 126), (60, 126), (63, 150), (62, 170), (70, 182), (100, 184)],
     "groin": [(100, 188), (86, 186), (72, 186), (82, 204), (96, 218), (101, 216)],
+    "lower-belly": [(100, 158), (80, 157), (66, 164), (66, 178), (78, 188), (100, 190)],
     "hip-front": [(56, 166), (68, 170), (77, 186), (74, 204), (60, 208), (54, 188)],
-    "front-thigh": [(67, 200), (92, 214), (91, 240), (88, 272), (76, 280), (70, 252), (66, 225)],
+    "front-thigh": [(70, 204), (84, 210), (92, 220), (91, 245), (88, 270), (80, 280), (72, 272), (68, 248), (67, 222)],
     "inner-thigh": [(91, 212), (101, 214), (100, 240), (95, 282), (88, 280), (90, 245)],
     "outer-thigh": [(55, 192), (64, 204), (66, 240), (72, 282), (64, 284), (58, 240), (53, 210)],
     "knee-front": ellipse(80.5, 290, 14, 14),
@@ -117,21 +124,22 @@ BACK_REGIONS = {name: _flip(pts) for name, pts in _mid({
     "back-of-neck": [(100, 54), (83, 56), (85, 76), (92, 82), (100, 84)],
     "top-of-shoulder": [(89, 68), (84, 76), (66, 80), (52, 88), (55, 96), (70, 90), (92, 86)],
     "shoulder-blade": [(66, 92), (87, 94), (86, 114), (81, 136), (70, 122), (63, 106)],
-    "inner-shoulder-blade": [(84, 92), (92, 92), (92, 112), (87, 136), (80, 136), (85, 114)],
-    "between-shoulder-blades": [(100, 88), (91, 88), (89, 112), (87, 136), (100, 138)],
-    "mid-back": [(100, 132), (62, 128), (60, 145), (61, 160), (100, 162)],
+    "inner-shoulder-blade": [(88, 90), (91, 98), (91, 112), (88, 126), (84, 136), (80, 135), (81, 124), (84, 112), (84, 100), (85, 92)],
+    "between-shoulder-blades": [(98, 88), (92, 88), (89, 100), (88, 116), (86, 132), (90, 138), (98, 138)],
+    "mid-back": [(97, 130), (84, 128), (68, 132), (61, 144), (62, 156), (74, 162), (90, 162), (97, 154), (98, 142)],
     "back-of-shoulder": [(62, 86), (52, 88), (46, 100), (47, 114), (56, 112), (63, 100)],
     "back-of-upper-arm": [(47, 104), (57, 108), (53, 130), (50, 146), (41, 146), (44, 125)],
     "outer-elbow": ellipse(42, 151, 6, 7),
     "back-of-forearm": [(40, 150), (49.5, 150), (45, 172), (40.5, 196), (32, 194), (37, 170)],
     "back-of-wrist": [(31, 188), (42, 190), (41, 204), (29, 202)],
     "back-of-hand": [(29, 198), (21, 205), (22, 219), (28, 222), (30, 235), (36, 235), (40, 215), (40, 199)],
-    "low-back": [(100, 156), (61, 156), (60, 172), (64, 186), (100, 188)],
+    "low-back": [(97, 154), (86, 152), (72, 154), (62, 160), (60, 172), (64, 184), (76, 190), (90, 190), (97, 184), (98, 170)],
     "sacrum": [(100, 182), (89, 182), (93, 200), (100, 212)],
     "tailbone": [(100, 205), (96.5, 204), (97.5, 213), (100, 216)],
-    "buttock": [(99, 182), (62, 182), (56, 200), (62, 216), (78, 226), (99, 226)],
-    "lower-buttock": [(99, 208), (62, 206), (66, 222), (80, 230), (99, 230)],
-    "back-of-thigh": [(64, 220), (80, 226), (98, 226), (93, 270), (88, 282), (72, 282), (66, 250)],
+    "buttock": [(97, 184), (84, 180), (70, 182), (60, 190), (57, 204), (62, 218), (74, 226), (88, 226), (97, 216), (98, 200)],
+    "side-of-hip": [(66, 180), (59, 186), (57, 200), (58.5, 222), (64, 220), (66, 200)],
+    "lower-buttock": [(96, 206), (84, 204), (70, 206), (62, 214), (66, 224), (80, 230), (94, 228), (98, 218)],
+    "back-of-thigh": [(90, 224), (76, 226), (66, 236), (64, 256), (70, 276), (80, 284), (90, 278), (95, 256), (96, 236)],
     "back-of-knee": ellipse(80.5, 292, 12, 10),
     "calf": [(70, 300), (92, 300), (91, 330), (87, 352), (77, 352), (72, 330)],
 }).items()}
@@ -142,6 +150,8 @@ _BACK_GUIDES = _both([
     [(100, 212), (90, 224), (74, 222), (62, 212)],  # buttock fold
     [(74, 292), (80.5, 294), (87, 292)],  # knee crease
     [(40.5, 148), (44, 152)],  # elbow
+    [(60.5, 170), (70, 164), (84, 166), (93, 172)],  # rim of the pelvis
+    [(88.5, 62), (94, 74), (99, 84)],  # edge of the neck muscle
 ])
 _BACK_LINES = [[(100, 70), (100, 190)], [(100, 196), (100, 214)]]  # spine, cleft
 
@@ -181,11 +191,12 @@ _SIDE = [
     (81, 140), (76.5, 112), (78.5, 92), (86, 74), (88, 64, C),  # upper back, nape
     (83, 56), (79, 44), (80, 28), (86, 15),  # back of the skull
 ]
-_SIDE_ARM = [
-    (90, 82), (103, 80.5), (108.5, 90), (107.5, 108), (105, 126), (106, 137, C),  # shoulder, front of the upper arm
-    (117, 137.5), (129, 137), (137, 138), (146, 137.5), (153, 140), (156, 144), (152, 147),  # forearm, hand
-    (141, 148.5), (133, 149), (118, 153), (104, 157), (94, 153),  # underside, elbow
-    (88.5, 134), (87.5, 110), (87.5, 92),  # back of the arm
+_SIDE_ARM = [  # hanging at the side, elbow by the waist, hand by the front of the thigh
+    (89, 90), (93, 82), (100, 79.5), (106, 82), (109.5, 92), (109, 110), (107, 128),  # shoulder, front of the arm
+    (107.5, 146), (110.5, 166), (113.5, 189),  # elbow, front of the forearm, wrist
+    (117, 196), (119.5, 207), (118, 213), (115, 209, C),  # thumb
+    (116, 224), (113.5, 235), (109, 239), (104.5, 234), (102, 219), (101, 203),  # fingers, back of the hand
+    (97, 178), (92, 154), (89.5, 132), (88, 110),  # back of the forearm, elbow, back of the arm
 ]
 _SIDE_GUIDES = [
     [(101.5, 33), (104, 30), (108, 33)],  # eye
@@ -194,14 +205,15 @@ _SIDE_GUIDES = [
     [(80, 214), (88, 222), (94, 221)],  # buttock fold
     [(104, 294), (107, 300), (105, 306)],  # kneecap edge
     [(96, 370), (98, 365), (100, 370)],  # ankle bone
+    [(78.5, 96), (84, 104), (86, 116)],  # shoulder blade
 ]
 _SIDE_CLOSED = [[(93, 36), (96, 34), (97.5, 40), (96, 46), (93, 45.5)]]  # ear
 
 SIDE_REGIONS = {
-    "low-back": [(70, 148), (94, 150), (96, 168), (92, 184), (72, 188)],
-    "buttock": [(68, 178), (90, 176), (97, 192), (96, 212), (86, 228), (68, 228)],
+    "low-back": [(72, 148), (92, 150), (96, 166), (92, 182), (74, 186), (70, 166)],
+    "buttock": [(72, 180), (88, 176), (96, 190), (96, 210), (88, 226), (74, 228), (68, 212), (68, 194)],
     "side-of-hip": [(86, 174), (104, 172), (112, 186), (110, 206), (96, 212), (86, 200)],
-    "outer-thigh": [(84, 206), (100, 204), (110, 212), (109, 250), (106, 284), (96, 290), (86, 282), (83, 250)],
+    "outer-thigh": [(88, 208), (100, 204), (110, 214), (110, 250), (107, 282), (98, 290), (88, 282), (84, 250), (84, 222)],
     "front-thigh": [(106, 204), (122, 204), (120, 250), (116, 292), (104, 290), (106, 250)],
     "back-of-thigh": [(68, 214), (86, 214), (88, 250), (88, 288), (78, 288), (74, 250)],
     "outer-knee": ellipse(97, 294, 12, 11),
@@ -277,28 +289,85 @@ _SOLE_GUIDES = [
     [(62, 88), (80, 78), (100, 70), (122, 64), (140, 70)],  # edge of the ball of the foot
     [(75, 204), (100, 196), (126, 202)],  # edge of the heel pad
 ]
-SOLE_REGIONS = {
-    "toes": [(52, 0), (148, 0, C), (148, 41, C), (112, 42), (99, 40), (87, 49), (74, 62), (52, 72, C)],
-    "ball-of-foot": [(52, 70, C), (74, 62), (87, 49), (99, 40), (112, 42), (148, 41, C), (148, 96, C), (96, 94),
-                     (52, 100, C)],
-    "arch": [(52, 100, C), (96, 94), (148, 96, C), (148, 198, C), (100, 194), (52, 202, C)],
-    "heel": [(52, 202, C), (100, 194), (148, 198, C), (148, 250, C), (52, 250, C)],
+SOLE_REGIONS = {  # pads and hollows of the sole, each a rounded shape (no bands across the foot)
+    "toes": [(50, 0), (150, 0), (148, 42), (112, 44), (99, 42), (87, 50), (74, 64), (52, 74)],
+    "ball-of-foot": [(62, 84), (70, 66), (88, 55), (112, 50), (132, 52), (143, 64), (139, 86), (118, 97), (94, 99),
+                     (72, 97)],
+    "arch": [(80, 112), (95, 101), (118, 101), (133, 113), (131, 150), (124, 180), (106, 192), (87, 188), (78, 162),
+             (76, 134)],
+    "heel": ellipse(100, 213, 28, 30, 10),
 }
 SOLE_LANDMARKS = {
-    "arch": Landmark(104, 142, "in the middle of the arch of the {side}foot", ("back", 112, 386)),
+    "arch": Landmark(104, 142, "in the middle of the arch of the {side}foot", ("front", 92.5, 384)),
+}
+
+# ---------------------------------------------------------------- muscles (pale shapes under the zones)
+FRONT_MUSCLES = {
+    "scalenes": [(89, 62), (92.5, 64), (93, 72), (90, 80), (84, 84.5), (79.5, 83), (84, 76), (87.5, 69)],
+    "pectoralis major": [(97, 86), (86, 83.5), (72, 84), (61, 89), (56.5, 99), (58, 107), (64, 105), (72, 117),
+                         (84, 123.5), (97, 121), (98.5, 104)],
+    "tibialis anterior": [(71, 300), (78.5, 299), (80, 320), (82, 345), (86, 366), (83, 368), (77.5, 346), (72.5, 322)],
+    "iliacus": [(62, 166), (71, 160), (83, 167), (88, 181), (84, 196), (80, 210), (76, 208), (74, 194), (64, 181)],
+}
+BACK_MUSCLES = {name: _flip(pts) for name, pts in {
+    "quadratus lumborum": [(94, 148), (80, 150), (73.5, 159), (73, 171), (78, 178), (92, 177), (95, 163)],
+    "erector spinae": [(97.5, 84), (92.5, 86), (90.5, 100), (89, 130), (86.5, 160), (87.5, 180), (92, 192),
+                       (98, 195), (98.5, 150), (98.5, 110)],
+    "infraspinatus": [(85.5, 101), (76, 98), (67, 95), (64, 102), (68, 112), (74, 122), (80, 129), (84, 117), (86, 106)],
+    "gluteus maximus": [(93, 176), (78, 180), (64, 186), (58, 200), (60, 214), (70, 224), (84, 228), (96, 222),
+                        (99, 206), (98, 190)],
+    "forearm extensors": [(40.5, 148), (46, 151), (45.5, 165), (42, 182), (37.5, 194), (34, 192), (36, 175), (38, 160)],
+}.items()}
+SIDE_MUSCLES = {
+    "gluteus medius": [(81, 172), (93, 165.5), (108, 170), (106, 182), (100, 193), (92, 198), (84, 190)],
+    "vastus lateralis": [(95, 206), (104, 206), (110, 225), (110.5, 255), (108.5, 278), (101, 287), (93, 278),
+                         (89.5, 250), (90, 224)],
+}
+HEAD_MUSCLES = {
+    "suboccipitals": [(60, 118), (74, 119), (84, 124), (81, 134), (68, 137), (61, 131)],
+    "masseter": [(106, 92), (122, 90), (128, 104), (126, 124), (114, 132), (104, 126), (102, 108)],
+}
+SOLE_MUSCLES = {
+    "arch muscles": [(88, 212), (112, 212), (120, 160), (118, 110), (112, 80), (92, 80), (84, 110), (82, 160)],
+}
+
+# ---------------------------------------------------------------- frames (x0, y0, x1, y1), body's right side
+# Edges cross limbs, never run along them: a frame that cuts an arm crosswise below the armpit
+# stays clear of it further down, so no piece of arm floats free inside the frame.
+_BODY_FRAMES = {
+    "head and neck": (52, 0, 148, 100),
+    "neck and shoulder": (14, 30, 186, 175),
+    "upper back": (14, 58, 186, 200),
+    "low back and pelvis": (55, 136, 145, 262),
+    "hip and thigh": (55, 136, 145, 318),
+    "knee and lower leg": (55, 252, 102, 400),  # one leg: clear of the other from mid-thigh down
+    "foot": (60, 330, 102, 400),
+    "legs": (54, 200, 146, 400),
+    "upper body": (12, 0, 188, 245),
+    "whole body": (0, 0, 200, 400),
+}
+FRONT_FRAMES = {**_BODY_FRAMES, "forearm and hand": (15, 128, 57, 240), "shoulder": (12, 60, 122, 178)}
+BACK_FRAMES = {**_BODY_FRAMES, "forearm and hand": (143, 128, 185, 240), "shoulder": (78, 60, 188, 178)}
+SIDE_FRAMES = {
+    "low back and pelvis": (52, 130, 148, 250),
+    "hip and thigh": (52, 140, 148, 318),
+    "knee and lower leg": (60, 250, 140, 400),
+    "whole body": (0, 0, 200, 400),
 }
 
 VIEW_DATA = {
     "front": View("front", "the front of the body", 200, 400, BODY_OUTLINE, _FRONT_GUIDES + _FRONT_LINES,
-                  _FRONT_CLOSED, [], FRONT_REGIONS, FRONT_LANDMARKS, symmetric=True),
+                  _FRONT_CLOSED, [], FRONT_REGIONS, FRONT_LANDMARKS, FRONT_MUSCLES, FRONT_FRAMES, symmetric=True),
     "back": View("back", "the back of the body", 200, 400, BODY_OUTLINE, _BACK_GUIDES + _BACK_LINES,
-                 [], [], BACK_REGIONS, BACK_LANDMARKS, symmetric=True),
+                 [], [], BACK_REGIONS, BACK_LANDMARKS, BACK_MUSCLES, BACK_FRAMES, symmetric=True),
     "side": View("side", "the right side of the body", 200, 400, _SIDE, _SIDE_GUIDES, _SIDE_CLOSED, [_SIDE_ARM],
-                 SIDE_REGIONS, SIDE_LANDMARKS, fallback=("front", 62, 230)),
+                 SIDE_REGIONS, SIDE_LANDMARKS, SIDE_MUSCLES, SIDE_FRAMES, fallback=("front", 62, 230)),
     "head": View("head", "the right side of the head and neck", 200, 220, _HEAD, _HEAD_GUIDES, _HEAD_CLOSED, [],
-                 HEAD_REGIONS, HEAD_LANDMARKS, fallback=("front", 88, 40)),
+                 HEAD_REGIONS, HEAD_LANDMARKS, HEAD_MUSCLES, {"head and neck": (0, 0, 200, 220)},
+                 fallback=("front", 88, 40)),
     "sole": View("sole", "the sole of the right foot", 200, 250, _SOLE, _SOLE_GUIDES, [], [],
-                 SOLE_REGIONS, SOLE_LANDMARKS, fallback=("back", 114, 386)),
+                 SOLE_REGIONS, SOLE_LANDMARKS, SOLE_MUSCLES, {"foot": (0, 0, 200, 250)},
+                 fallback=("back", 114, 386)),
 }
 
 # Plain names of the regions, the same on every view that has them.
@@ -320,5 +389,5 @@ REGION_NAMES = {
     "eyebrow": "eyebrow", "behind-eye": "area behind the eye", "temple": "temple", "side-of-head": "side of the head",
     "ear": "ear", "behind-ear": "area behind the ear", "cheek": "cheek", "jaw": "jaw", "teeth": "teeth",
     "base-of-skull": "base of the skull", "throat": "throat", "heel": "heel", "arch": "arch of the foot",
-    "ball-of-foot": "ball of the foot", "toes": "toes",
+    "ball-of-foot": "ball of the foot", "toes": "toes", "lower-belly": "lower belly",
 }
