@@ -52,6 +52,7 @@ DEFAULT_LABELS = {"legend_marker": "Trigger point", "legend_essential": "Main pa
 SKIN = "#f7f4f1"
 INK = "#2b2b2b"
 GUIDE = "#8c8682"
+ARM = "#5d5955"  # a limb drawn over the body (the side view's arm): lines only, so zones show through
 MUSCLE = "#ecd2c4"
 MUSCLE_EDGE = "#9c6b57"
 
@@ -348,7 +349,7 @@ def _panel_svg(p: Panel, mm: _Mm, uid: str, clip_id: str, colors: dict) -> str:
     lines += "".join(f'<path d="{path_d(mm.pts(_flip_pts(v, g, p.flip)))}"/>' for g in v.closed_guides)
     out.append(f'<g class="guides" fill="none" stroke="{GUIDE}" stroke-width="{GUIDE_W}" stroke-linecap="round">{lines}</g>')
     out.append(f'<path class="outline" d="{outline}" fill="none" stroke="{INK}" stroke-width="{OUTLINE}" stroke-linejoin="round"/>')
-    out += [f'<path class="overlay" d="{d}" fill="none" stroke="{INK}" stroke-width="{_n(OUTLINE * 0.8)}" '
+    out += [f'<path class="overlay" d="{d}" fill="none" stroke="{ARM}" stroke-width="{_n(OUTLINE * 0.75)}" '
             f'stroke-linejoin="round"/>' for d in overlays]
     out.append("</g>")
     return "".join(out)

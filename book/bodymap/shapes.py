@@ -15,6 +15,7 @@ from shapely.ops import unary_union
 from .geometry import _n, flatten, path_d
 
 ROUND = 9.0  # view units: how much a zone's corners are rounded
+CLOSE = 8.0  # view units: gaps and notches narrower than twice this between a zone's regions are filled
 INSET = 0.8  # view units: a zone stays this far inside the outline, so its smoothed curve does too
 
 
@@ -39,8 +40,8 @@ def parts(geom) -> list[Polygon]:
 
 
 def zone(shapes: Iterable[Polygon], outline: Polygon, half: Polygon | None = None) -> list[Polygon]:
-    """The shaded area of several regions: joined, kept on its half of the body, clipped, rounded."""
-    merged = unary_union(list(shapes))
+    """The shaded area of several regions: joined (near ones into one shape), kept on its half, clipped, rounded."""
+    merged = unary_union(list(shapes)).buffer(CLOSE, join_style="round").buffer(-CLOSE, join_style="round")
     if half is not None:
         merged = merged.intersection(half)
     inner = outline.buffer(-INSET)
