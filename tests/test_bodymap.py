@@ -352,6 +352,25 @@ def test_multi_view_figures_show_both_views_with_one_key(book):
     assert "Main pain: front of the shoulder." in text
 
 
+def test_every_size_frames_the_same_body_part(book):
+    """Handouts, the PDF book and the EPUB zoom in the same way; only the printed size differs."""
+    for s in book.spots:
+        frames = {size: [(g.get("data-view"), g.get("data-frame")) for g, _ in panels(spot_svg(s, size=size))]
+                  for size in bodymap.SIZES}
+        assert len({tuple(f) for f in frames.values()}) == 1, f"spot {s.number}: {frames}"
+
+
+def test_text_alternative_names_every_view_and_the_muscle(book):
+    for s in book.spots:
+        loc, ref = s.location, s.referral
+        root = spot_svg(s)
+        text = root.find(f"{SVG}desc").text
+        assert text == bodymap.describe(loc.view, loc.marker, ref.essential, ref.spillover, muscle=s.muscles[0])
+        for g, _ in panels(root):
+            assert bodymap._SEEN[g.get("data-view")] in text.split(". ")[0], f"spot {s.number}: {text}"
+        assert f"in the {s.muscles[0]}" in text
+
+
 def test_the_main_muscle_is_drawn_under_the_zones(book):
     for s in book.spots:
         (g, _), *_ = panels(spot_svg(s))
