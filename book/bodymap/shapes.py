@@ -39,21 +39,22 @@ def parts(geom) -> list[Polygon]:
     return sorted((p for p in polys if p.area > 4.0), key=lambda p: -p.area)
 
 
-def zone(shapes: Iterable[Polygon], outline: Polygon, half: Polygon | None = None) -> list[Polygon]:
-    """The shaded area of several regions: joined (near ones into one shape), kept on its half, clipped, rounded."""
-    merged = unary_union(list(shapes)).buffer(CLOSE, join_style="round").buffer(-CLOSE, join_style="round")
-    if half is not None:
-        merged = merged.intersection(half)
+def zone(shapes: Iterable[Polygon], outline: Polygon) -> list[Polygon]:
+    """The shaded area of several regions: each clipped and rounded, then joined (near ones into one shape)."""
     inner = outline.buffer(-INSET)
+    rounded = [r for shape in shapes for piece in parts(shape.intersection(inner)) for r in _rounded(piece, inner)]
+    if not rounded:
+        return []
+    merged = unary_union(rounded).buffer(CLOSE, join_style="round").buffer(-CLOSE, join_style="round")
     out = []
     for piece in parts(merged.intersection(inner)):
-        out += _rounded(piece, inner)
+        out += _rounded(piece, inner, ROUND / 3)
     return out
 
 
-def _rounded(piece: Polygon, inner: Polygon) -> list[Polygon]:
+def _rounded(piece: Polygon, inner: Polygon, most: float = ROUND) -> list[Polygon]:
     """A piece with its corners rounded off, as much as it can take without losing its narrow parts."""
-    for r in (ROUND, ROUND * 2 / 3, ROUND / 3, ROUND / 6):
+    for r in (most, most * 2 / 3, most / 3, most / 6):
         rounded = piece.buffer(-r, join_style="round").buffer(r, join_style="round").intersection(inner)
         if rounded.area >= 0.8 * piece.area:
             return [p.simplify(0.35) for p in parts(rounded)]
