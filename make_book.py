@@ -64,11 +64,13 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="validate the sources and the practice; write nothing")
     common(c, paper=False)
 
-    f = sub.add_parser("figure", help="write one spot's body-map figure as SVG")
+    f = sub.add_parser("figure", help="write one spot's body-map figure as SVG or PNG, to preview it")
     common(f, paper=False)
     f.add_argument("spot", help="spot number or slug")
     f.add_argument("--side", choices=["left", "right", "both"], default="right")
-    f.add_argument("-o", "--output", type=Path, required=True, help="output .svg file")
+    f.add_argument("--size", choices=["handout", "book", "epub"], default="handout",
+                   help="the printed box the figure is laid out for (default: handout)")
+    f.add_argument("-o", "--output", type=Path, required=True, help="output file: .svg, or .png (300 dpi)")
 
     sub.add_parser("regions", help="list the body views, region names and landmarks chapters may use")
 
@@ -113,7 +115,7 @@ def _main(argv: list[str] | None) -> int:
 
 def run(args, started: float) -> int:
     from book import build, bodymap
-    from book.errors import display
+    from book.errors import SourceError, display
 
     if args.command == "regions":
         for view in bodymap.VIEWS:
@@ -133,15 +135,20 @@ def run(args, started: float) -> int:
               f"checked in {time.monotonic() - started:.1f} s")
         return 0
     if args.command == "figure":
+        from book.errors import Problem
         from book.output import write_bytes
         from book.render import spot_figure, Target
 
+        suffix = args.output.suffix.lower()
+        if suffix not in (".svg", ".png"):
+            raise SourceError([Problem(display(args.output), "-o", f"must end in .svg or .png, got {suffix or 'no suffix'!r}")])
         book, profile = build.load(job)
         spot = build.pick_spots(book, [args.spot])[0]
         t = Target("epub")
-        spot_figure(spot, t, side=args.side, colors=profile.figure_colors, labels=profile.labels)
+        spot_figure(spot, t, side=args.side, colors=profile.figure_colors, labels=profile.labels,
+                    box_mm=bodymap.SIZES[args.size])
         data = next(iter(t.images.values()))
-        write_bytes(args.output, data)
+        write_bytes(args.output, bodymap.to_png(data.decode()) if suffix == ".png" else data)
         print(f"wrote {display(args.output)}")
         print(f"1 figure in {time.monotonic() - started:.1f} s")
         return 0

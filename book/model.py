@@ -84,6 +84,8 @@ class FreeZone(Strict):
     points: list[tuple[float, float]] = Field(
         min_length=3, description="[x, y] corners in percent of the view's width and height, for the body's right side.")
     label: str = Field(description="The area in plain words, for the figure's text alternative, e.g. 'the inner ankle'.")
+    view: Optional[str] = Field(None, description="The body view the shape is drawn on, when not the marker's view "
+                                "(the figure then shows both views side by side).")
 
 
 Zone = Union[str, FreeZone]
@@ -93,7 +95,8 @@ class Referral(Strict):
     """Where the trigger point's pain is felt."""
 
     essential: list[Zone] = Field(
-        min_length=1, description="Region names where pain is usually felt (solid red), or a free shape {points, label}.")
+        min_length=1, description="Region names where pain is usually felt (solid red), or a free shape {points, label}. "
+        "A name may be 'VIEW:region' for a region of another view, e.g. 'front:front-of-shoulder'.")
     spillover: list[Zone] = Field(
         default_factory=list, description="Region names where pain is sometimes felt (stippled), or free shapes.")
     description: str = Field(description="Where it hurts, in plain words.")

@@ -117,18 +117,25 @@ class Figure:
     alt: str
 
 
-def spot_figure(spot: Spot, target: Target, side: str = "right", colors: Optional[dict] = None, uid: str = "",
-                labels: Optional[dict] = None, focus: bool = False) -> Figure:
+def spot_figure(spot: Spot, target: Target, *, side: str = "right", colors: Optional[dict] = None, uid: str = "",
+                labels: Optional[dict] = None, box_mm: Optional[tuple[float, float]] = None) -> Figure:
+    """A spot's body map laid out for a printed box of box_mm (width, height) millimetres.
+
+    Without box_mm the box is the output's: the book's column on "pdf", a phone's width on "epub".
+    """
     loc, ref = spot.location, spot.referral
+    box_mm = tuple(box_mm or bodymap.SIZES["book" if target.name == "pdf" else "epub"])
     svg = bodymap.figure(loc.view, loc.marker, ref.essential, ref.spillover, side=side, colors=colors,
-                         uid=uid or spot_id(spot.number), labels=labels, focus=focus)
-    alt = bodymap.describe(loc.view, loc.marker, ref.essential, ref.spillover, side=side)
-    return Figure(target.image(f"{spot_id(spot.number)}-{side}{'-focus' if focus else ''}", svg), alt)
+                         uid=uid or spot_id(spot.number), labels=labels, muscle=spot.muscles[0], box_mm=box_mm)
+    alt = bodymap.describe(loc.view, loc.marker, ref.essential, ref.spillover, side=side, muscle=spot.muscles[0])
+    size = "x".join(f"{v:g}" for v in box_mm)
+    return Figure(target.image(f"{spot_id(spot.number)}-{side}-{size}", svg), alt)
 
 
-def overview_figure(book: Book, target: Target, colors: Optional[dict] = None, labels: Optional[dict] = None) -> Figure:
+def overview_figure(book: Book, target: Target, colors: Optional[dict] = None, labels: Optional[dict] = None,
+                    box_mm: Optional[tuple[float, float]] = None) -> Figure:
     spots = [(s.number, s.location.view, s.location.marker) for s in book.spots]
-    svg = bodymap.overview(spots, colors=colors, uid="overview", labels=labels)
+    svg = bodymap.overview(spots, colors=colors, uid="overview", labels=labels, box_mm=box_mm)
     return Figure(target.image("overview", svg), bodymap.overview_description(spots))
 
 
@@ -240,6 +247,9 @@ def book_html(book: Book, profile: Profile) -> str:
     return environment().get_template("book.html").render(**base_context(book, profile, target, for_book=True), parts=parts)
 
 
+HANDOUT_FIGURE_BOX = (52.0, 80.0)  # mm: the box styles/handout.css gives `figure.bodymap img`
+
+
 @dataclass
 class Personal:
     """What a therapist adds to one client's handouts."""
@@ -264,7 +274,7 @@ def handout_html(book: Book, spots: Iterable[Spot], profile: Profile, personal: 
         })
         pages.append({"spot": spot, "press": press,
                       "figure": spot_figure(spot, target, side=personal.side, colors=profile.figure_colors, uid=f"h{i}",
-                                                labels=profile.labels, focus=True)})
+                                                labels=profile.labels, box_mm=HANDOUT_FIGURE_BOX)})
     day = personal.date or (build_time(None) or dt.datetime.now()).date()
     date = local_date(day, profile.practice.language)
     return environment().get_template("handout.html").render(

@@ -357,7 +357,7 @@ def load_spot(path: Path, problems: list[Problem], root: Optional[Path] = None) 
     if meta is None:
         return None
     loc, ref = meta.location, meta.referral
-    for field, msg in bodymap.validate(loc.view, loc.marker, ref.essential, ref.spillover):
+    for field, msg in bodymap.validate(loc.view, loc.marker, ref.essential, ref.spillover, meta.muscles[0]):
         problems.append(Problem(display(path), field, msg))
     return Spot(**meta.model_dump(), source=path, body=body)
 

@@ -1,40 +1,69 @@
-"""Body maps: where a trigger point is and where its pain is felt, as SVG.
+"""Body maps: where a trigger point is and where its pain is felt, as SVG drawn for a printed size.
 
 Five views (front, back, side, head, sole) are drawn from smooth outlines in
 views.py. Chapters name pain areas with region names and the trigger point with
 a landmark name or an [x, y] position in percent of the view, always for the
 body's right side; ``side="left"`` mirrors, ``side="both"`` draws both sides
 (on the close-up views it draws the right side and says so in the text).
+A zone may name a region of another view ("front:front-of-shoulder"); the figure
+then shows both views side by side with one key.
+
+A figure is laid out for a box in millimetres (``box_mm``): the body part is
+framed by one of the view's named frames (the smallest that holds the marker,
+the zones and the muscle), scaled to fill the box, and every mark is drawn in
+millimetres, so the X, the key's text and the outline keep their printed size
+whatever the zoom. The SVG's user unit is the millimetre.
 
 About the outlines: we looked at the PyPI package anatomapa (MIT, front and
 back silhouettes derived from the public-domain gganatogram outlines, 32
 coarse regions). Its shapes are straight-edged polygons on a pixel grid, the
-two halves of the body differ, and it has no side, head or sole view, so a
-figure built on it would mix two drawing styles and still need our own
-close-ups and finer regions (the chapters need about sixty). We therefore draw
-every view ourselves from a few points each, joined by smooth cubic Béziers
-(geometry.py), with one half of the front/back body mirrored to the other; the
-package is not a dependency and none of its data is used.
+two halves of the body differ, and it has no side, head or sole view, so we
+draw every view ourselves from a few points each, joined by smooth cubic
+Béziers (geometry.py), with one half of the front/back body mirrored to the
+other. Zones and muscles go through shapely (shapes.py): joined, clipped by
+the outline, rounded, and written back as Bézier curves.
 """
 from __future__ import annotations
 
 import difflib
+import functools
 import html
-from typing import Sequence
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+from shapely.geometry import Point, box
 
 from ..model import Colors
+from . import shapes
 from .geometry import _n, area, flatten, inside, mirror, path_d
 from .views import REGION_NAMES, VIEW_DATA, View
 
 VIEWS: tuple[str, ...] = ("front", "back", "side", "head", "sole")
 SIDES = ("right", "left", "both")
+SIZES = {  # printed box (width, height) in mm each output gives a spot's figure
+    "handout": (90.0, 115.0),
+    "book": (50.0, 80.0),  # the column styles/book.css gives figure.bodymap
+    "epub": (80.0, 110.0),
+}
 
 DEFAULT_COLORS = {k: getattr(Colors(), k) for k in ("marker", "essential", "spillover")}  # defaults live in model.py
 DEFAULT_LABELS = {"legend_marker": "Trigger point", "legend_essential": "Main pain", "legend_spillover": "May also hurt",
-                  "front": "Front", "back": "Back"}
-SKIN = "#e9e7e4"
-INK = "#4a4a4a"
-GUIDE = "#8a8784"
+                  "front": "Front", "back": "Back", "side": "Side", "head": "Head", "sole": "Sole"}
+SKIN = "#f7f4f1"
+INK = "#2b2b2b"
+GUIDE = "#8c8682"
+ARM = "#5d5955"  # a limb drawn over the body (the side view's arm): lines only, so zones show through
+MUSCLE = "#ecd2c4"
+MUSCLE_EDGE = "#9c6b57"
+
+# printed sizes, millimetres
+X_ARM = 1.4  # half the X's width: the X is 2.8 mm, 4.1 mm with its halo
+X_INK, X_HALO = 0.65, 1.3
+TEXT = 3.3  # key text: 9.4 pt
+LABEL = 4.25  # a view's name over it, when a figure has several: 12 pt, like the page's text
+OUTLINE, GUIDE_W, MUSCLE_W = 0.35, 0.2, 0.22
+GAP = 3.0  # between views, and between the picture and the key
+PAD = 3.0  # view units kept around the marker and zones inside the frame
 
 
 # ------------------------------------------------------------------ names and checks
@@ -48,23 +77,25 @@ def landmarks(view: str) -> list[str]:
     return list(VIEW_DATA[view].landmarks)
 
 
-def _outline_polygon(view: View) -> list[tuple[float, float]]:
-    return flatten(view.outline)
+def muscles(view: str) -> list[str]:
+    """Muscle names drawn on a view (a spot's first `muscles:` entry must be one of its view's)."""
+    return list(VIEW_DATA[view].muscles)
+
+
+def frames(view: str) -> dict[str, tuple]:
+    """The named frames of a view: name -> (x0, y0, x1, y1) in view units, body's right side."""
+    return dict(VIEW_DATA[view].frames)
 
 
 def inside_outline(view: str, x: float, y: float) -> bool:
     """True if (x, y), in view units, lies inside the view's body outline."""
-    return inside(x, y, _outline_polygon(VIEW_DATA[view]))
-
-
-def _known(names: Sequence[str]) -> str:
-    return ", ".join(sorted(names))
+    return inside(x, y, flatten(VIEW_DATA[view].outline))
 
 
 def _unknown(kind: str, name: str, view: str, known: Sequence[str]) -> str:
     close = difflib.get_close_matches(name, known, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return f"unknown {kind} {name!r} on the {view} view{hint}; known {kind}s: {_known(known)}"
+    return f"unknown {kind} {name!r} on the {view} view{hint}; known {kind}s: {', '.join(sorted(known))}"
 
 
 def _is_point(marker: object) -> bool:
@@ -72,7 +103,28 @@ def _is_point(marker: object) -> bool:
         isinstance(v, (int, float)) and not isinstance(v, bool) for v in marker)
 
 
-def validate(view, marker, essential: list[str], spillover: list[str]) -> list[tuple[str, str]]:
+def _free(zone) -> tuple[list, str, Optional[str]]:
+    """(points in percent, label, view or None) of a free-shape zone given as an object or a mapping."""
+    if isinstance(zone, dict):
+        return [tuple(p) for p in zone["points"]], zone["label"], zone.get("view")
+    return [tuple(p) for p in zone.points], zone.label, getattr(zone, "view", None)
+
+
+def _zone_view(zone, main: str) -> tuple[str, object]:
+    """(view name, zone on that view) of a zone: 'VIEW:region', a free shape with a view, or the marker's view."""
+    if isinstance(zone, str):
+        if ":" in zone:
+            view, name = zone.split(":", 1)
+            return view, name
+        return main, zone
+    return _free(zone)[2] or main, zone
+
+
+def _muscle_key(name: Optional[str]) -> Optional[str]:
+    return name.strip().lower() if name else None
+
+
+def validate(view, marker, essential: list, spillover: list, muscle: Optional[str] = None) -> list[tuple[str, str]]:
     """Every problem with a figure's data, as (field, message) pairs; empty when all is well."""
     if view not in VIEW_DATA:
         return [("location.view", f"unknown view {view!r}; known views: {', '.join(VIEWS)}")]
@@ -90,24 +142,59 @@ def validate(view, marker, essential: list[str], spillover: list[str]) -> list[t
     else:
         problems.append(("location.marker", f"must be a landmark name or [x, y] in percent, got {marker!r}"))
     for fld, names in (("referral.essential", essential), ("referral.spillover", spillover or [])):
-        for name in names:
-            if isinstance(name, str):
-                if name not in v.regions:
-                    problems.append((fld, _unknown("region", name, view, list(v.regions))))
-            elif not all(0 <= x <= 100 and 0 <= y <= 100 for x, y in _free(name)[0]):
-                problems.append((fld, f"free shape {_free(name)[1]!r}: points must be percentages from 0 to 100"))
+        for zone in names:
+            zview, local = _zone_view(zone, view)
+            if zview not in VIEW_DATA:
+                problems.append((fld, f"unknown view {zview!r} in {zone if isinstance(zone, str) else _free(zone)[1]!r}; "
+                                      f"known views: {', '.join(VIEWS)}"))
+            elif isinstance(local, str):
+                if local not in VIEW_DATA[zview].regions:
+                    problems.append((fld, _unknown("region", local, zview, list(VIEW_DATA[zview].regions))))
+            elif not all(0 <= x <= 100 and 0 <= y <= 100 for x, y in _free(local)[0]):
+                problems.append((fld, f"free shape {_free(local)[1]!r}: points must be percentages from 0 to 100"))
+    key = _muscle_key(muscle)
+    if key is not None and key not in v.muscles:
+        problems.append(("muscles", f"the main muscle {muscle!r} has no shape on the {view} view; "
+                                    f"muscles drawn there: {', '.join(sorted(v.muscles)) or 'none'}"))
     return problems
 
 
-def _free(zone) -> tuple[list, str]:
-    """(points in percent, label) of a free-shape zone given as an object or a mapping."""
-    if isinstance(zone, dict):
-        return [tuple(p) for p in zone["points"]], zone["label"]
-    return [tuple(p) for p in zone.points], zone.label
+def _check(view, marker, essential, spillover, side, muscle=None) -> View:
+    problems = validate(view, marker, essential, spillover, muscle)
+    if side not in SIDES:
+        problems.append(("side", f"must be one of {', '.join(SIDES)}, got {side!r}"))
+    if problems:
+        raise ValueError("; ".join(f"{f}: {m}" for f, m in problems))
+    return VIEW_DATA[view]
+
+
+# ------------------------------------------------------------------ positions and shapes (view units)
+def _to_units(v: View, marker) -> tuple[float, float]:
+    if isinstance(marker, str):
+        lm = v.landmarks[marker]
+        return lm.x, lm.y
+    return marker[0] / 100 * v.width, marker[1] / 100 * v.height
+
+
+def _copies(v: View, side: str) -> list[bool]:
+    """For each copy of the zones and marker: mirrored or not."""
+    if v.symmetric:
+        return {"right": [False], "left": [True], "both": [False, True]}[side]
+    return [side == "left"]
+
+
+def _flip_pts(v: View, points, flip: bool):
+    return mirror(points, v.width) if flip else points
+
+
+@functools.lru_cache(maxsize=None)
+def _silhouette(view: str, flip: bool):
+    v = VIEW_DATA[view]
+    return shapes.body(_flip_pts(v, v.outline, flip), [_flip_pts(v, o, flip) for o in v.overlays])
 
 
 def _zone_points(v: View, zone) -> list:
-    """A zone's shape in view units, for the body's right side: a named region or a free shape."""
+    """A zone's points in view units, for the body's right side: a named region or a free shape."""
     if isinstance(zone, str):
         return v.regions[zone]
     return [(x / 100 * v.width, y / 100 * v.height) for x, y in _free(zone)[0]]
@@ -117,151 +204,254 @@ def _zone_name(zone) -> str:
     return REGION_NAMES[zone] if isinstance(zone, str) else _free(zone)[1]
 
 
-def _check(view, marker, essential, spillover, side) -> View:
-    problems = validate(view, marker, essential, spillover)
-    if side not in SIDES:
-        problems.append(("side", f"must be one of {', '.join(SIDES)}, got {side!r}"))
-    if problems:
-        raise ValueError("; ".join(f"{f}: {m}" for f, m in problems))
-    return VIEW_DATA[view]
+def _area(v: View, zones: list, copies: list[bool], flip_body: bool) -> list:
+    """The drawn area of some zones: each kept on its own half of the body, joined, clipped, rounded."""
+    sil = _silhouette(v.name, flip_body)
+    pieces = []
+    for flip in copies:
+        for z in zones:
+            poly = shapes.polygon(_flip_pts(v, _zone_points(v, z), flip))
+            mid, gap = v.width / 2, 1.2
+            if v.symmetric and len(copies) == 1 and abs(poly.centroid.x - mid) > 4:  # one side: stop at the midline
+                left = poly.centroid.x < mid
+                poly = poly.intersection(box(0, 0, mid - gap, v.height) if left else box(mid + gap, 0, v.width, v.height))
+            pieces.append(poly)
+    return shapes.zone(pieces, sil) if pieces else []
 
 
-# ------------------------------------------------------------------ positions
-def _to_units(v: View, marker) -> tuple[float, float]:
-    if isinstance(marker, str):
-        lm = v.landmarks[marker]
-        return lm.x, lm.y
-    return marker[0] / 100 * v.width, marker[1] / 100 * v.height
+@dataclass
+class Panel:
+    """One view of a figure: what it shows, framed."""
+
+    view: View
+    flip: bool  # the close-up views are mirrored whole for the left side
+    copies: list
+    essential: list  # shapely polygons, view units
+    spillover: list
+    muscle: list
+    marks: list  # X positions, view units
+    frame: tuple  # (x0, y0, x1, y1), view units
+    frame_name: str
 
 
-def _sides(v: View, side: str) -> list[bool]:
-    """For each copy to draw: mirror it or not."""
-    if side == "both" and v.symmetric:
-        return [False, True]
-    return [side == "left"]
+def _fitting_frames(v: View, content) -> dict[str, tuple]:
+    """The named frames (name -> rect) that hold the content, padded; a frame is also tried mirrored (left side)."""
+    x0, y0, x1, y1 = content
+    need = (max(x0 - PAD, 0), max(y0 - PAD, 0), min(x1 + PAD, v.width), min(y1 + PAD, v.height))
+    out = {}
+    for name, (a, b, c, d) in v.frames.items():
+        for r in ((a, b, c, d), (v.width - c, b, v.width - a, d)):
+            if r[0] <= need[0] and r[1] <= need[1] and r[2] >= need[2] and r[3] >= need[3]:
+                out[name] = r
+                break
+    return out or {"whole": (0, 0, v.width, v.height)}
 
 
-def _pts(v: View, points, flip: bool):
-    return mirror(points, v.width) if flip else points
+def _rect_area(r: tuple) -> float:
+    return (r[2] - r[0]) * (r[3] - r[1])
 
 
-# ------------------------------------------------------------------ drawing
+def _choose_frames(fits: list[dict[str, tuple]]) -> list[tuple[str, tuple]]:
+    """One frame per view: the same named frame on every view when one fits all (the smallest), else each its smallest."""
+    common = set.intersection(*(set(f) for f in fits))
+    if common:
+        name = min(common, key=lambda n: max(_rect_area(f[n]) for f in fits))
+        return [(name, f[name]) for f in fits]
+    return [min(f.items(), key=lambda kv: _rect_area(kv[1])) for f in fits]
+
+
+def _panels(view, marker, essential, spillover, side, muscle) -> list[Panel]:
+    main = VIEW_DATA[view]
+    by_view: dict[str, dict[str, list]] = {view: {"essential": [], "spillover": []}}
+    for kind, zones in (("essential", essential), ("spillover", spillover or [])):
+        for z in zones:
+            zv, local = _zone_view(z, view)
+            by_view.setdefault(zv, {"essential": [], "spillover": []})[kind].append(local)
+    out, fits = [], []
+    for name, zones in by_view.items():
+        v = VIEW_DATA[name]
+        copies = _copies(v, side)
+        flip = (not v.symmetric) and copies[0]
+        ess = _area(v, zones["essential"], copies, flip)
+        spill = _area(v, zones["spillover"], copies, flip)
+        marks, musc = [], []
+        if name == view:
+            x, y = _to_units(main, marker)
+            marks = [(v.width - x if c else x, y) for c in copies]
+            key = _muscle_key(muscle)
+            if key in v.muscles:
+                musc = shapes.zone([shapes.polygon(_flip_pts(v, v.muscles[key], c)) for c in copies],
+                                   _silhouette(name, flip))
+        # the frame holds the marker and the zones; the muscle may run on past it
+        geoms = [*ess, *spill, *(Point(m).buffer(1) for m in marks)]
+        bounds = [g.bounds for g in geoms] or [(0, 0, v.width, v.height)]
+        content = (min(b[0] for b in bounds), min(b[1] for b in bounds), max(b[2] for b in bounds),
+                   max(b[3] for b in bounds))
+        fits.append(_fitting_frames(v, content))
+        out.append(Panel(v, flip, copies, ess, spill, musc, marks, (), ""))
+    for p, (name, rect) in zip(out, _choose_frames(fits)):
+        p.frame, p.frame_name = rect, name
+    return out
+
+
+# ------------------------------------------------------------------ drawing (millimetres)
 def _esc(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def _cross(x: float, y: float, color: str, r: float = 5.0) -> str:
+def _cross(x: float, y: float, color: str) -> str:
+    r = X_ARM
     d = f"M{_n(x - r)} {_n(y - r)} L{_n(x + r)} {_n(y + r)} M{_n(x - r)} {_n(y + r)} L{_n(x + r)} {_n(y - r)}"
-    return (f'<path d="{d}" fill="none" stroke="white" stroke-width="4.6" stroke-linecap="round"/>'
-            f'<path d="{d}" fill="none" stroke="{color}" stroke-width="2.2" stroke-linecap="round"/>')
+    return (f'<path class="x-halo" d="{d}" fill="none" stroke="white" stroke-width="{X_HALO}" stroke-linecap="round"/>'
+            f'<path class="x" d="{d}" fill="none" stroke="{color}" stroke-width="{X_INK}" stroke-linecap="round"/>')
 
 
-def _defs(uid: str, colors: dict, clip_paths: dict[str, str]) -> str:
-    clips = "".join(f'<clipPath id="{uid}{cid}"><path d="{d}"/></clipPath>' for cid, d in clip_paths.items())
-    return (
-        "<defs>" + clips
-        + f'<pattern id="{uid}dots" patternUnits="userSpaceOnUse" width="3.6" height="3.6">'
-        f'<circle cx="0.9" cy="0.9" r="0.75" fill="{_esc(colors["spillover"])}"/>'
-        f'<circle cx="2.7" cy="2.7" r="0.75" fill="{_esc(colors["spillover"])}"/></pattern></defs>'
-    )
+def _defs(uid: str, colors: dict, clips: dict[str, str]) -> str:
+    c = _esc(colors["spillover"])
+    return ("<defs>" + "".join(f'<clipPath id="{uid}{cid}">{shape}</clipPath>' for cid, shape in clips.items())
+            + f'<pattern id="{uid}dots" patternUnits="userSpaceOnUse" width="1.3" height="1.3">'
+            f'<circle cx="0.33" cy="0.33" r="0.27" fill="{c}"/><circle cx="0.98" cy="0.98" r="0.27" fill="{c}"/>'
+            "</pattern></defs>")
 
 
-def _body(v: View, flip: bool, uid: str, clip_id: str, colors: dict, essential, spillover, copies) -> str:
-    """One view's drawing: skin, clipped zones, guide lines, outline, overlays (no marker)."""
-    outline = path_d(_pts(v, v.outline, flip))
-    out = [f'<path class="body" d="{outline}" fill="{SKIN}" stroke="none"/>']
-    for kind, names, fill in (("spillover", spillover, f"url(#{uid}dots)"), ("essential", essential, colors["essential"])):
-        shapes = [path_d(_pts(v, _zone_points(v, n), c)) for c in copies for n in names]
-        if shapes:
-            paths = "".join(f'<path d="{d}"/>' for d in shapes)
-            out.append(f'<g class="zone {kind}" clip-path="url(#{uid}{clip_id})" fill="{_esc(fill)}" stroke="none">{paths}</g>')
-    lines = "".join(f'<path d="{path_d(_pts(v, g, flip), closed=False)}"/>' for g in v.guides)
-    lines += "".join(f'<path d="{path_d(_pts(v, g, flip))}"/>' for g in v.closed_guides)
-    out.append(f'<g class="guides" fill="none" stroke="{GUIDE}" stroke-width="0.8" stroke-linecap="round">{lines}</g>')
-    out.append(f'<path class="outline" d="{outline}" fill="none" stroke="{INK}" stroke-width="1.4" stroke-linejoin="round"/>')
-    for shape in v.overlays:
-        out.append(f'<path class="overlay" d="{path_d(_pts(v, shape, flip))}" fill="{SKIN}" stroke="{INK}" '
-                   f'stroke-width="1.4" stroke-linejoin="round"/>')
+class _Mm:
+    """View units to millimetres for one panel: (x - fx0) * s + ox."""
+
+    def __init__(self, frame: tuple, scale: float, ox: float, oy: float):
+        self.fx, self.fy, self.s, self.ox, self.oy = frame[0], frame[1], scale, ox, oy
+
+    def pt(self, x: float, y: float) -> tuple[float, float]:
+        return self.ox + (x - self.fx) * self.s, self.oy + (y - self.fy) * self.s
+
+    def pts(self, points) -> list:
+        return [(*self.pt(p[0], p[1]), *p[2:]) for p in points]
+
+    def geom(self, g):
+        return shapes.transform(g, self.s, self.ox - self.fx * self.s, self.oy - self.fy * self.s)
+
+
+def _panel_svg(p: Panel, mm: _Mm, uid: str, clip_id: str, colors: dict) -> str:
+    v = p.view
+    outline = path_d(mm.pts(_flip_pts(v, v.outline, p.flip)))
+    overlays = [path_d(mm.pts(_flip_pts(v, o, p.flip))) for o in v.overlays]
+    out = [f'<g class="panel" data-view="{v.name}" data-frame="{_esc(p.frame_name)}" clip-path="url(#{uid}{clip_id})">',
+           f'<path class="body" d="{outline}" fill="{SKIN}" stroke="none"/>']
+    out += [f'<path class="body" d="{d}" fill="{SKIN}" stroke="none"/>' for d in overlays]
+    if p.muscle:
+        out.append(f'<path class="muscle" d="{shapes.curve_d(p.muscle, mm.geom)}" fill="{MUSCLE}" stroke="none"/>')
+    for kind, polys, fill in (("spillover", p.spillover, f"url(#{uid}dots)"), ("essential", p.essential, _esc(colors["essential"]))):
+        if polys:
+            out.append(f'<path class="zone {kind}" d="{shapes.curve_d(polys, mm.geom)}" fill="{fill}" stroke="none"/>')
+    if p.muscle:
+        out.append(f'<path class="muscle-edge" d="{shapes.curve_d(p.muscle, mm.geom)}" fill="none" '
+                   f'stroke="{MUSCLE_EDGE}" stroke-width="{MUSCLE_W}" stroke-linejoin="round"/>')
+    lines = "".join(f'<path d="{path_d(mm.pts(_flip_pts(v, g, p.flip)), closed=False)}"/>' for g in v.guides)
+    lines += "".join(f'<path d="{path_d(mm.pts(_flip_pts(v, g, p.flip)))}"/>' for g in v.closed_guides)
+    out.append(f'<g class="guides" fill="none" stroke="{GUIDE}" stroke-width="{GUIDE_W}" stroke-linecap="round">{lines}</g>')
+    out.append(f'<path class="outline" d="{outline}" fill="none" stroke="{INK}" stroke-width="{OUTLINE}" stroke-linejoin="round"/>')
+    out += [f'<path class="overlay" d="{d}" fill="none" stroke="{ARM}" stroke-width="{_n(OUTLINE * 0.75)}" '
+            f'stroke-linejoin="round"/>' for d in overlays]
+    out.append("</g>")
     return "".join(out)
 
 
-def _legend(y: float, colors: dict, labels: dict, uid: str, size: float = 10.0, x0: float = 0.0) -> tuple[str, float]:
+def _legend_size(labels: dict) -> tuple[float, float]:
+    longest = max(len(labels[k]) for k in ("legend_marker", "legend_essential", "legend_spillover"))
+    return 5.5 + 2.0 + longest * TEXT * 0.58, 3 * TEXT * 1.6
+
+
+def _legend(x: float, y: float, colors: dict, labels: dict, uid: str) -> str:
+    w, h = _legend_size(labels)
     rows = [("marker", labels["legend_marker"]), ("essential", labels["legend_essential"]),
             ("spillover", labels["legend_spillover"])]
-    out = ['<g class="legend">']
-    step = size * 1.45
+    out = [f'<g class="legend"><rect class="legend-box" x="{_n(x)}" y="{_n(y)}" width="{_n(w)}" height="{_n(h)}" '
+           f'fill="none" stroke="none"/>']
+    step = h / 3
     for i, (kind, text) in enumerate(rows):
         cy = y + i * step + step / 2
+        sx = x + 2.75
         if kind == "marker":
-            out.append(_cross(x0 + 16, cy, _esc(colors["marker"]), r=size * 0.38))
+            out.append(_cross(sx, cy, _esc(colors["marker"])))
         else:
             fill = _esc(colors["essential"]) if kind == "essential" else f"url(#{uid}dots)"
-            out.append(f'<rect x="{_n(x0 + 16 - size * 0.55)}" y="{_n(cy - size * 0.42)}" width="{_n(size * 1.1)}" '
-                       f'height="{_n(size * 0.84)}" fill="{fill}" stroke="{INK}" stroke-width="0.5"/>')
-        out.append(f'<text x="{_n(x0 + 16 + size * 1.1)}" y="{_n(cy + size * 0.35)}" font-family="sans-serif" '
-                   f'font-size="{_n(size)}" fill="#222">{_esc(text)}</text>')
+            edge = 'stroke="none"' if kind == "essential" else f'stroke="{_esc(colors["spillover"])}" stroke-width="0.2"'
+            out.append(f'<rect x="{_n(sx - 2.6)}" y="{_n(cy - 1.75)}" width="5.2" height="3.5" rx="1.2" fill="{fill}" {edge}/>')
+        out.append(f'<text x="{_n(x + 7.5)}" y="{_n(cy + TEXT * 0.36)}" font-family="sans-serif" '
+                   f'font-size="{TEXT}" fill="#1a1a1a">{_esc(text)}</text>')
     out.append("</g>")
-    return "".join(out), step * 3 + 4
+    return "".join(out)
 
 
-def _svg(width: float, height: float, title: str, desc: str, body: str, mm_wide: float, x0: float = 0, y0: float = 0) -> str:
+def _svg(width: float, height: float, title: str, desc: str, body: str) -> str:
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" viewBox="{_n(x0)} {_n(y0)} {_n(width)} {_n(height)}" '
-        f'width="{_n(mm_wide)}mm" height="{_n(mm_wide * height / width)}mm" role="img">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" viewBox="0 0 {_n(width)} {_n(height)}" '
+        f'width="{_n(width)}mm" height="{_n(height)}mm" role="img">'
         f"<title>{_esc(title)}</title><desc>{_esc(desc)}</desc>{body}</svg>"
     )
 
 
-def _focus_box(v: View, points: list, aspect: float) -> tuple[float, float, float, float]:
-    """A window (x, y, w, h) of width/height `aspect` around `points`, padded, inside the view.
-
-    At least half the view's width and 45% of its height stay in view, so the
-    body part is still recognisable.
-    """
-    xs, ys = [p[0] for p in points], [p[1] for p in points]
-    pad = 0.12 * v.width
-    x0, x1, y0, y1 = min(xs) - pad, max(xs) + pad, min(ys) - pad, max(ys) + pad
-    w, h = max(x1 - x0, 0.5 * v.width), max(y1 - y0, 0.45 * v.height)
-    w, h = max(w, h * aspect), max(h, w / aspect)
-    w, h = min(w, v.width), min(h, v.height)
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    x = min(max(cx - w / 2, 0), v.width - w)
-    y = min(max(cy - h / 2, 0), v.height - h)
-    return x, y, w, h
+def _layout(sizes: list[tuple[float, float]], box_mm: tuple[float, float], legend: tuple[float, float],
+            labelled: bool) -> tuple[float, str]:
+    """(mm per view unit, 'below' or 'beside') that draws the views largest with the key outside them."""
+    w, h = box_mm
+    lw, lh = legend
+    label = LABEL * 1.45 if labelled else 0.0
+    gaps = GAP * (len(sizes) - 1)
+    total_w, max_h = sum(s[0] for s in sizes), max(s[1] for s in sizes)  # (heights: the tallest span)
+    below = min((w - gaps) / total_w, (h - lh - GAP - label) / max_h)
+    beside = min((w - lw - GAP - gaps) / total_w, (h - label) / max_h)
+    return (below, "below") if below >= beside * 0.97 else (beside, "beside")
 
 
 def figure(view, marker, essential, spillover, side="right", colors=None, uid="", labels=None,
-           focus: bool = False) -> str:
-    """A standalone SVG document: the view, the pain zones, the trigger point and a legend.
+           muscle: Optional[str] = None, box_mm: Optional[tuple[float, float]] = None) -> str:
+    """A standalone SVG document for a box of box_mm (width, height) millimetres.
 
-    focus=True zooms a whole-body view in on the trigger point and its zones (for
-    the handout, where the figure is small); close-ups are always drawn whole.
+    The views the zones name, each framed on the body part that holds the marker,
+    the zones and the muscle, side by side; the key beside or below them.
     """
-    v = _check(view, marker, essential, spillover, side)
+    _check(view, marker, essential, spillover, side, muscle)
     colors = {**DEFAULT_COLORS, **(colors or {})}
     labels = {**DEFAULT_LABELS, **(labels or {})}
     uid = f"{uid}-" if uid and not uid.endswith("-") else uid
-    copies = _sides(v, side)
-    flip = copies[0] and not v.symmetric  # close-ups drawn mirrored for the left side
-    draw_copies = copies if v.symmetric else [flip]
-    clip = path_d(_pts(v, v.outline, flip))
-    x, y = _to_units(v, marker)
-    marks = [(v.width - x if c else x, y) for c in draw_copies]
-    crosses = "".join(_cross(mx, my, _esc(colors["marker"])) for mx, my in marks)
-    bx, by, bw, bh = 0.0, 0.0, v.width, v.height
-    if focus and v.name in ("front", "back"):
-        shapes = [p for c in draw_copies for n in [*essential, *(spillover or [])] for p in _pts(v, _zone_points(v, n), c)]
-        bx, by, bw, bh = _focus_box(v, marks + shapes, aspect=0.72)
-    size = max(7.0, 0.065 * bw)  # the legend reads at about 9 pt whatever the zoom
-    legend, legend_h = _legend(by + bh + 2, colors, labels, uid, size=size, x0=bx)
-    body = (_defs(uid, colors, {"body": clip})
-            + _body(v, flip, uid, "body", colors, essential, spillover or [], draw_copies)
-            + f'<g class="marker">{crosses}</g>'
-            # a zoomed view's body runs on below the window: the legend gets a clean strip
-            + f'<rect class="legend-ground" x="{_n(bx)}" y="{_n(by + bh)}" width="{_n(bw)}" height="{_n(legend_h + 2)}" fill="white"/>'
-            + legend)
-    text = describe(view, marker, essential, spillover, side)
-    return _svg(bw, bh + 2 + legend_h, f"Body map: {v.what}", text, body, 60, bx, by)
+    box_mm = tuple(box_mm or SIZES["handout"])
+    panels = _panels(view, marker, essential, spillover, side, muscle)
+    sizes = [(p.frame[2] - p.frame[0], p.frame[3] - p.frame[1]) for p in panels]
+    legend = _legend_size(labels)
+    labelled = len(panels) > 1
+    span = max(p.frame[3] for p in panels) - min(p.frame[1] for p in panels)
+    s, where = _layout([(w, span) for w, _ in sizes], box_mm, legend, labelled)
+    pic_w = sum(w for w, _ in sizes) * s + GAP * (len(panels) - 1)
+    top = min(p.frame[1] for p in panels)  # views of one body share a level: shoulders beside shoulders
+    pic_h = (max(p.frame[3] for p in panels) - top) * s
+    label_h = LABEL * 1.45 if labelled else 0.0
+    width = box_mm[0]
+    if where == "below":
+        height = label_h + pic_h + GAP + legend[1]
+        x = (width - pic_w) / 2
+        lx, ly = (width - legend[0]) / 2, label_h + pic_h + GAP
+    else:
+        height = max(label_h + pic_h, legend[1])
+        x = (width - legend[0] - GAP - pic_w) / 2
+        lx, ly = x + pic_w + GAP, label_h + pic_h - legend[1]
+    clips, parts, crosses = {}, [], []
+    for i, (p, (fw, fh)) in enumerate(zip(panels, sizes)):
+        oy = label_h + (p.frame[1] - top) * s
+        mm = _Mm(p.frame, s, x, oy)
+        clips[f"frame{i}"] = (f'<rect class="frame" x="{_n(x)}" y="{_n(oy)}" width="{_n(fw * s)}" '
+                              f'height="{_n(fh * s)}"/>')
+        parts.append(_panel_svg(p, mm, uid, f"frame{i}", colors))
+        if labelled:
+            parts.append(f'<text class="view-label" x="{_n(x + fw * s / 2)}" y="{_n(LABEL * 1.05)}" text-anchor="middle" '
+                         f'font-family="sans-serif" font-size="{LABEL}" font-weight="bold" fill="#1a1a1a">'
+                         f'{_esc(labels.get(p.view.name, p.view.name))}</text>')
+        crosses += [_cross(*mm.pt(mx, my), _esc(colors["marker"])) for mx, my in p.marks]
+        x += fw * s + GAP
+    body = (_defs(uid, colors, clips) + "".join(parts) + f'<g class="marker">{"".join(crosses)}</g>'
+            + _legend(lx, ly, colors, labels, uid))
+    text = describe(view, marker, essential, spillover, side, muscle)
+    names = " and ".join(dict.fromkeys(p.view.what for p in panels))
+    return _svg(width, height, f"Body map: {names}", text, body)
 
 
 # ------------------------------------------------------------------ text
@@ -286,13 +476,27 @@ def _where(v: View, marker, side: str) -> str:
     return text + (", on both sides" if side == "both" else "")
 
 
-def describe(view, marker, essential, spillover, side="right") -> str:
-    """Plain-English text alternative of figure()."""
-    v = _check(view, marker, essential, spillover, side)
-    out = f"Trigger point (X) {_where(v, marker, side)}."
-    out += f" Main pain: {_join([_zone_name(n) for n in essential])}."
+_SEEN = {"front": "the front", "back": "the back", "side": "the side", "head": "the side of the head",
+         "sole": "the sole of the foot"}
+
+
+def _muscle_phrase(muscle: Optional[str]) -> str:
+    if not muscle:
+        return ""
+    m = muscle.strip()
+    plural = m.lower().endswith("s") and not m.lower().endswith(("us", "is"))  # scalenes; not gluteus medius
+    return f", in the {m}" + ("" if plural else " muscle")
+
+
+def describe(view, marker, essential, spillover, side="right", muscle: Optional[str] = None) -> str:
+    """Plain-English text alternative of figure(): the views, the point, its muscle, the zones."""
+    v = _check(view, marker, essential, spillover, side, muscle)
+    seen = list(dict.fromkeys([view, *(_zone_view(z, view)[0] for z in [*essential, *(spillover or [])])]))
+    out = f"Seen from {_join([_SEEN[s] for s in seen])}. "
+    out += f"Trigger point (X) {_where(v, marker, side)}{_muscle_phrase(muscle)}."
+    out += f" Main pain: {_join([_zone_name(_zone_view(n, view)[1]) for n in essential])}."
     if spillover:
-        out += f" May also hurt: {_join([_zone_name(n) for n in spillover])}."
+        out += f" May also hurt: {_join([_zone_name(_zone_view(n, view)[1]) for n in spillover])}."
     if side == "both" and not v.symmetric:
         out += " The drawing shows the right side."
     return out
@@ -310,45 +514,54 @@ def overview_position(view: str, marker) -> tuple[str, float, float]:
     return v.fallback
 
 
-DOT = 7.0  # radius of a numbered spot on the overview
+DOT = 2.4  # mm: radius of a numbered spot on the overview
 
 
-def _free_place(x: float, y: float, placed: list, outline) -> tuple[float, float]:
-    """(x, y), or the nearest spot around it inside the body that no earlier dot covers."""
+def _free_place(x: float, y: float, placed: list, outline, r: float) -> tuple[float, float]:
+    """(x, y), or the nearest spot around it inside the body that no earlier dot covers (view units)."""
     for ring in range(0, 4):
         for dx, dy in ((0, 0),) if ring == 0 else ((0, 1), (1, 0), (-1, 0), (0, -1), (.7, .7), (-.7, .7), (.7, -.7), (-.7, -.7)):
-            cx, cy = x + dx * ring * 2 * DOT, y + dy * ring * 2 * DOT
-            if all((cx - px) ** 2 + (cy - py) ** 2 >= (2 * DOT + 0.5) ** 2 for px, py in placed) and inside(cx, cy, outline):
+            cx, cy = x + dx * ring * 2 * r, y + dy * ring * 2 * r
+            if all((cx - px) ** 2 + (cy - py) ** 2 >= (2 * r + 0.5) ** 2 for px, py in placed) and inside(cx, cy, outline):
                 return cx, cy
     return x, y
 
 
-def overview(spots: list[tuple[int, str, object]], colors=None, uid="", labels=None) -> str:
+def overview(spots: list[tuple[int, str, object]], colors=None, uid="", labels=None,
+             box_mm: Optional[tuple[float, float]] = None) -> str:
     """Front and back full body side by side, every spot numbered at its place."""
     colors = {**DEFAULT_COLORS, **(colors or {})}
     labels = {**DEFAULT_LABELS, **(labels or {})}
     uid = f"{uid}-" if uid and not uid.endswith("-") else uid
-    parts, clips = [], {}
+    w, h = box_mm or (120.0, 126.0)
+    label_h = LABEL * 1.45
+    s = min((w - GAP) / 400, (h - label_h) / 400)
+    clips, parts = {}, []
+    x = (w - 400 * s - GAP) / 2
     for i, name in enumerate(("front", "back")):
         v = VIEW_DATA[name]
-        clips[name] = path_d(v.outline)
+        p = Panel(v, False, [False], [], [], [], [], (0, 0, v.width, v.height), "whole body")
+        mm = _Mm(p.frame, s, x, label_h)
+        clips[name] = f'<rect x="{_n(x)}" y="{_n(label_h)}" width="{_n(200 * s)}" height="{_n(400 * s)}"/>'
         dots, placed = [], []
         outline = flatten(v.outline)
         for number, view, marker in spots:
-            where, x, y = overview_position(view, marker)
+            where, px, py = overview_position(view, marker)
             if where != name:
                 continue
-            x, y = _free_place(x, y, placed, outline)
-            placed.append((x, y))
-            dots.append(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{DOT}" fill="{_esc(colors["marker"])}" '
-                        f'stroke="white" stroke-width="1.2"/>'
-                        f'<text x="{_n(x)}" y="{_n(y + 3.4)}" text-anchor="middle" font-family="sans-serif" '
-                        f'font-size="9.5" font-weight="bold" fill="white">{number}</text>')
-        parts.append(f'<g transform="translate({i * 200} 0)">' + _body(v, False, uid, name, colors, [], [], [False])
-                     + f'<text x="100" y="412" text-anchor="middle" font-family="sans-serif" font-size="12" '
-                     f'fill="#222">{_esc(labels[name])}</text>' + f'<g class="spots">{"".join(dots)}</g></g>')
-    body = _defs(uid, colors, clips) + "".join(parts)
-    return _svg(400, 420, "Body map: all spots", overview_description(spots), body, 120)
+            px, py = _free_place(px, py, placed, outline, DOT / s)
+            placed.append((px, py))
+            cx, cy = mm.pt(px, py)
+            dots.append(f'<circle cx="{_n(cx)}" cy="{_n(cy)}" r="{DOT}" fill="{_esc(colors["marker"])}" '
+                        f'stroke="white" stroke-width="0.4"/>'
+                        f'<text x="{_n(cx)}" y="{_n(cy + 1.1)}" text-anchor="middle" font-family="sans-serif" '
+                        f'font-size="3" font-weight="bold" fill="white">{number}</text>')
+        parts.append(_panel_svg(p, mm, uid, name, colors)
+                     + f'<text x="{_n(x + 100 * s)}" y="{_n(LABEL * 1.05)}" text-anchor="middle" font-family="sans-serif" '
+                     f'font-size="{LABEL}" font-weight="bold" fill="#1a1a1a">{_esc(labels[name])}</text>'
+                     + f'<g class="spots">{"".join(dots)}</g>')
+        x += 200 * s + GAP
+    return _svg(w, label_h + 400 * s, "Body map: all spots", overview_description(spots), _defs(uid, colors, clips) + "".join(parts))
 
 
 def overview_description(spots) -> str:
@@ -358,6 +571,28 @@ def overview_description(spots) -> str:
     items = []
     for number, view, marker in spots:
         v = VIEW_DATA[view]
-        where = _where(v, marker, "right")
-        items.append(f"{number}: {where}")
+        items.append(f"{number}: {_where(v, marker, 'right')}")
     return "Front and back of the body with each spot numbered. " + "; ".join(items) + "."
+
+
+# ------------------------------------------------------------------ preview
+def to_png(svg: str, dpi: int = 300) -> bytes:
+    """A figure as PNG at its printed size: WeasyPrint draws the SVG into a PDF page, pdftoppm rasterises it."""
+    import re
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    import weasyprint
+
+    w, h = (float(v) for v in re.search(r'width="([\d.]+)mm" height="([\d.]+)mm"', svg).groups())
+    uri = "data:image/svg+xml;charset=utf-8," + __import__("urllib.parse").parse.quote(svg)
+    page = (f"<style>@page {{ size: {w}mm {h}mm; margin: 0 }} body {{ margin: 0 }} img {{ display: block; "
+            f"width: {w}mm; height: {h}mm }}</style><img src=\"{uri}\" alt=\"\">")
+    pdf = weasyprint.HTML(string=page).write_pdf()
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "figure.pdf"
+        src.write_bytes(pdf)
+        subprocess.run(["pdftoppm", "-r", str(dpi), "-png", "-singlefile", str(src), str(Path(tmp) / "figure")],
+                       check=True, capture_output=True)
+        return (Path(tmp) / "figure.png").read_bytes()

@@ -43,8 +43,8 @@ def beziers(points: Sequence[Point], closed: bool = True) -> list[tuple[tuple, t
 
 
 def _n(v: float) -> str:
-    s = f"{v:.1f}"
-    return s[:-2] if s.endswith(".0") else s
+    s = f"{v:.2f}".rstrip("0").rstrip(".")
+    return "0" if s in ("", "-0") else s
 
 
 def path_d(points: Sequence[Point], closed: bool = True) -> str:
