@@ -3,7 +3,7 @@ import shutil
 
 import pytest
 from lxml import etree
-from shapely.geometry import Point
+from shapely.geometry import LineString, MultiPoint, Point
 from shapely.ops import unary_union
 
 from conftest import ROOT, cli
@@ -80,6 +80,11 @@ def test_the_tool_touches_the_body_outline_at_handout_size(n, i, side):
     assert s.arrow is not None, "no room for the push arrow"
 
 
+def _pairs(d: str) -> list[tuple[float, float]]:
+    nums = [float(v) for v in d.replace("M", " ").replace("L", " ").replace("Z", " ").split()]
+    return [(round(a, 1), round(b, 1)) for a, b in zip(nums[0::2], nums[1::2])]
+
+
 def _drawn(svg: str):
     root = etree.fromstring(svg.encode())
     inner = root.find(f"{SVG}svg")
@@ -100,7 +105,16 @@ def test_left_is_the_mirror_of_right(n):
     _, (x2, w2), lc, la = _drawn(l_svg)
     assert (x, w) == (x2, w2)
     assert abs((lc[0] - x) - (x + w - rc[0])) < 0.05 and abs(lc[1] - rc[1]) < 0.05
-    assert rc[0] != pytest.approx(lc[0], abs=1.0), "a mirrored picture must differ unless the spot is central"
+    assert r_svg != l_svg
+    parts = lambda svg: {p.get("class"): _pairs(p.get("d")) for p in etree.fromstring(svg.encode()).iter(f"{SVG}path")
+                         if (p.get("class") or "").startswith("part ")
+                         and not any(a.get("class") == "inset" for a in p.iterancestors())}  # the magnifier is a transformed copy
+    r_parts, l_parts = parts(r_svg), parts(l_svg)
+    assert r_parts.keys() == l_parts.keys() and len(r_parts) >= 4
+    for name, pts in r_parts.items():
+        drawn = MultiPoint(l_parts[name])
+        assert len(pts) == len(l_parts[name])
+        assert max(drawn.distance(Point(2 * x + w - a, b)) for a, b in pts) < 0.15, name
     mirrored = sorted((2 * x + w - a, b) for a, b in zip(ra[0::2], ra[1::2]))
     drawn = sorted(zip(la[0::2], la[1::2]))
     assert len(mirrored) == len(drawn) >= 3
@@ -166,3 +180,20 @@ def test_the_preview_command_writes_svg_and_png(tmp_path):
     assert (tmp_path / "p.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert cli("figure", "10", "--press", "-o", tmp_path / "p.pdf") == 2
     assert not (tmp_path / "p.pdf").exists()
+
+
+@pytest.mark.parametrize("n", sorted(SPOTS))
+def test_a_magnifier_sits_in_free_space_and_shows_the_spot(n):
+    pic = SPOTS[n].press.picture[0]
+    s = pictures.scene(pic, "right", HANDOUT_MM)
+    if pictures.POSES[pic.pose].support != "lying":
+        assert s.inset is None
+        return
+    assert s.inset is not None, "a lying body leaves room for a magnifier"
+    cx, cy, r, wx, wy, rw = s.inset
+    x, y, w, h = s.frame
+    lens = Point(cx, cy).buffer(r)
+    assert x <= cx - r and cx + r <= x + w and y <= cy - r
+    assert not lens.intersects(s.shapes()), "the magnifier covers the figure"
+    assert not lens.intersects(LineString(s.arrow).buffer(1.3 * s.extra["k"])), "the magnifier covers the arrow"
+    assert Point(wx, wy).buffer(rw).contains(Point(s.contact)) and (not s.ball or Point(wx, wy).buffer(rw).contains(Point(s.ball)))

@@ -174,9 +174,9 @@ def build(pose: Pose, angles: Optional[dict] = None) -> Body:
 
 
 def arm(body: Body, s: str, shoulder: Point, upper: float, fore: float, palm: float, fingers: float,
-        thumb: Optional[float] = None) -> None:
+        thumb: Optional[float] = None, upper_length: float = LENGTH["upper"]) -> None:
     g = f"{s}.arm"
-    elbow = body.put(f"{s}.upper", g, shoulder, upper, LENGTH["upper"])
+    elbow = body.put(f"{s}.upper", g, shoulder, upper, upper_length)
     wrist = body.put(f"{s}.fore", g, elbow, fore, LENGTH["fore"])
     knuckles = body.put(f"{s}.palm", g, wrist, palm, LENGTH["palm"])
     if thumb is None:
@@ -186,43 +186,45 @@ def arm(body: Body, s: str, shoulder: Point, upper: float, fore: float, palm: fl
         body.put(f"{s}.thumb", g, knuckles, thumb, LENGTH["thumb"])
 
 
-def reach(body: Body, s: str, tip: Point, push: float, thumb: bool) -> bool:
+def reach(body: Body, s: str, tip: Point, push: float, thumb: bool, short: float = 1.0) -> bool:
     """Re-pose one arm so its fingertips (or thumb tip) press `tip` in direction `push`.
 
     Two-link inverse kinematics from the shoulder to the wrist, the elbow bent
-    downward, as a relaxed arm's is. False when the wrist is out of reach.
+    downward, as a relaxed arm's is; `short` foreshortens the upper arm (an elbow
+    brought forward, toward the viewer). False when the wrist is out of reach.
     """
     shoulder = body.parts[f"{s}.upper"].a
-    l1, l2 = LENGTH["upper"], LENGTH["fore"]
+    l1, l2 = LENGTH["upper"] * short, LENGTH["fore"]
     best = None
+    # a fist with the thumb out (the wrist behind and to one side of the thumb), or a flat hand
+    turns = (45, 60, 75, 90, 105) if thumb else (0, 10, 20, 30, 40, 50, 60)
     for bend in (1.0, -1.0):
-        if thumb:  # a fist with the thumb out, the wrist behind and to one side of the thumb
-            base = add(tip, vec(push), -LENGTH["thumb"])
-            palm = push - 75 * bend
-        else:  # the hand flat, fingers straight in
-            base = add(tip, vec(push), -LENGTH["fingers"])
-            palm = push - 15 * bend
-        wrist = add(base, vec(palm), -LENGTH["palm"])
-        dx, dy = wrist[0] - shoulder[0], wrist[1] - shoulder[1]
-        d = math.hypot(dx, dy)
-        if d > l1 + l2 - 0.5 or d < abs(l1 - l2) + 0.5:
-            continue
-        to_wrist = math.degrees(math.atan2(dx, -dy))
-        alpha = math.degrees(math.acos((l1 * l1 + d * d - l2 * l2) / (2 * l1 * d)))
-        for sign in (1.0, -1.0):
-            upper = to_wrist + alpha * sign
-            elbow = add(shoulder, vec(upper), l1)
-            fore = math.degrees(math.atan2(wrist[0] - elbow[0], -(wrist[1] - elbow[1])))
-            # the elbow low, and the hand turned the way the forearm comes in
-            score = elbow[1] - 4 * abs(((palm - fore + 180) % 360) - 180) / 90
-            if best is None or score > best[0]:
-                best = (score, upper, fore, palm, bend)
+        for turn in turns:
+            base = add(tip, vec(push), -LENGTH["thumb" if thumb else "fingers"])
+            palm = push - turn * bend
+            wrist = add(base, vec(palm), -LENGTH["palm"])
+            dx, dy = wrist[0] - shoulder[0], wrist[1] - shoulder[1]
+            d = math.hypot(dx, dy)
+            if d > l1 + l2 - 0.5 or d < abs(l1 - l2) + 0.5:
+                continue
+            to_wrist = math.degrees(math.atan2(dx, -dy))
+            alpha = math.degrees(math.acos((l1 * l1 + d * d - l2 * l2) / (2 * l1 * d)))
+            for sign in (1.0, -1.0):
+                upper = to_wrist + alpha * sign
+                elbow = add(shoulder, vec(upper), l1)
+                fore = math.degrees(math.atan2(wrist[0] - elbow[0], -(wrist[1] - elbow[1])))
+                wrist_bend = abs(((palm - fore + 180) % 360) - 180)
+                folded = max(0.0, 40 - (180 - abs(((fore - upper + 180) % 360) - 180)))
+                # a relaxed arm: the elbow low, the wrist little bent, the elbow not folded shut
+                score = elbow[1] - 0.25 * wrist_bend - 0.8 * folded - 0.05 * turn
+                if best is None or score > best[0]:
+                    best = (score, upper, fore, palm, bend)
     if best is None:
         return False
     _, upper, fore, palm, bend = best
     for k in ("upper", "fore", "palm", "fingers", "thumb"):
         body.parts.pop(f"{s}.{k}", None)
-    arm(body, s, shoulder, upper, fore, palm, palm + 80 * bend if thumb else push, push if thumb else None)
+    arm(body, s, shoulder, upper, fore, palm, palm + 80 * bend if thumb else push, push if thumb else None, l1)
     return True
 
 

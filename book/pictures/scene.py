@@ -101,6 +101,7 @@ class Scene:
     arrow: Optional[tuple[Point, Point]] = None  # tail, tip
     roll: Optional[tuple[Point, Point]] = None
     flip: bool = False
+    inset: Optional[tuple] = None  # a magnifier: centre x, y, radius, and the window's centre x, y and radius
     extra: dict = field(default_factory=dict)
 
     def outline(self) -> Polygon:
@@ -209,7 +210,8 @@ def compose(pose_name: str, tool: str, at: str, against: Optional[str], push: st
             if not hands:
                 break
             tip = add(point, vec(push_dir), -LENGTHS_THUMB * i)
-            reached = reach(trial, s, tip, push_dir, thumb) and reached
+            short = 0.55 if pose.view == "front" else 1.0  # a hand raised to the head: elbow forward
+            reached = reach(trial, s, tip, push_dir, thumb, short) and reached
         body = trial
         if reached:
             break
@@ -323,7 +325,30 @@ def layout(scene: Scene, box_mm: tuple[float, float], pose: Pose, roll: Optional
         if roll:
             scene.roll = _roll(scene, k, roll, obstacles)
     scene.extra["k"] = k
+    if pose.support == "lying" and pose.frame is None:
+        _place_inset(scene, core, k)
     return scene
+
+
+def _place_inset(scene: Scene, core, k: float) -> None:
+    """Room above a lying body (a wide figure in a squarish box) holds a magnified view of the spot."""
+    fx, fy, fw, fh = scene.frame
+    top = core.bounds[1]
+    if scene.arrow:
+        top = min(top, *(p[1] - ARROW_MM["width"] * k for p in scene.arrow))
+    m = MARGIN_MM * k
+    r = min((top - fy - 2 * m) / 2, 0.3 * fw)
+    if r < 8 * k:  # under 16 mm across it would show little
+        return
+    centre = scene.contact if not scene.ball else ((scene.contact[0] + scene.ball[0]) / 2, (scene.contact[1] + scene.ball[1]) / 2)
+    cx = min(max(centre[0], fx + m + r), fx + fw - m - r)
+    if scene.arrow:  # keep clear of the push arrow, which stands above the spot
+        ax = scene.arrow[0][0]
+        room = r + ARROW_MM["width"] * k
+        if abs(cx - ax) < room:
+            right, left = ax + room, ax - room
+            cx = right if right + r <= fx + fw - m else (left if left - r >= fx + m else cx)
+    scene.inset = (cx, fy + m + r, r, centre[0], centre[1], 4.2 * BALL)
 
 
 def _roll(scene: Scene, k: float, roll: str, obstacles) -> Optional[tuple[Point, Point]]:
@@ -389,11 +414,10 @@ def _arrow_svg(tail: Point, tip: Point, k: float, double: bool = False) -> str:
     return shaft + f'<path d="{heads}" fill="{ARROW}"/>'
 
 
-def svg_body(scene: Scene, uid: str) -> str:
-    """The scene's drawing (no <svg> wrapper), in frame coordinates."""
+def _drawing(scene: Scene, m) -> list[str]:
+    """Props, figure and ball, each geometry passed through m (the mirror, or nothing)."""
     k = scene.extra["k"]
     fx, fy, fw, fh = scene.frame
-    m = _mirror(scene)
     out = []
     # props behind the figure
     if scene.floor is not None:
@@ -449,6 +473,39 @@ def svg_body(scene: Scene, uid: str) -> str:
         for line in getattr(arc, "geoms", [arc]):
             out.append(f'<path d="M{" L".join(f"{_n(x)} {_n(y)}" for x, y in line.coords)}" fill="none" '
                        f'stroke="white" stroke-width="{_n(LINE_MM * k * 0.8)}" stroke-linecap="round"/>')
+    return out
+
+
+def _inset(scene: Scene, uid: str) -> str:
+    """A magnifying circle over the empty space above a lying body: the tool at the spot, larger."""
+    cx, cy, r, wx, wy, rw = scene.inset
+    k = scene.extra["k"]
+    z = r / rw
+    line = LINE_MM * k * 0.8
+    inner = "".join(_drawing(scene, lambda g: g))
+    d = math.hypot(cx - wx, cy - wy)
+    ux, uy = (wx - cx) / d, (wy - cy) / d
+    out = (f'<defs><clipPath id="{uid}lens"><circle cx="{_n(cx)}" cy="{_n(cy)}" r="{_n(r)}"/></clipPath></defs>'
+           f'<circle cx="{_n(cx)}" cy="{_n(cy)}" r="{_n(r)}" fill="white"/>'
+           f'<g clip-path="url(#{uid}lens)"><g transform="translate({_n(cx)} {_n(cy)}) scale({z:.4f}) '
+           f'translate({_n(-wx)} {_n(-wy)})">{inner}</g></g>'
+           f'<circle cx="{_n(cx)}" cy="{_n(cy)}" r="{_n(r)}" fill="none" stroke="{PROP_INK}" stroke-width="{_n(line)}"/>'
+           f'<circle cx="{_n(wx)}" cy="{_n(wy)}" r="{_n(rw)}" fill="none" stroke="{PROP_INK}" stroke-width="{_n(line)}"/>'
+           f'<path d="M{_n(cx + ux * r)} {_n(cy + uy * r)} L{_n(wx - ux * rw)} {_n(wy - uy * rw)}" '
+           f'stroke="{PROP_INK}" stroke-width="{_n(line)}"/>')
+    if scene.flip:
+        x0, _, w, _ = scene.frame
+        out = f'<g transform="matrix(-1 0 0 1 {_n(2 * x0 + w)} 0)">{out}</g>'
+    return f'<g class="inset">{out}</g>'
+
+
+def svg_body(scene: Scene, uid: str) -> str:
+    """The scene's drawing (no <svg> wrapper), in frame coordinates."""
+    k = scene.extra["k"]
+    m = _mirror(scene)
+    out = _drawing(scene, m)
+    if scene.inset:
+        out.append(_inset(scene, uid))
     c = m(SPoint(scene.contact))
     out.append(f'<g class="contact" data-x="{_n(c.x)}" data-y="{_n(c.y)}"/>')
     if scene.arrow:
