@@ -69,8 +69,6 @@ def _sentence(pic, side: str) -> str:
                  "table": f"a ball between the table and {place}"}[against]
     else:
         where = f"{TOOLS[tool]} on {place}"
-        if against == "table":
-            where += ", the arm resting on the table"
     text = f"{POSES[pose].phrase}, {where}; {PUSHES[push]}."
     if roll:
         text += f" Then move {'it' if tool == 'ball' else 'them'} 2 or 3 cm {ROLLS[roll]} the muscle and press again."

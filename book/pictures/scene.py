@@ -30,7 +30,7 @@ TOOLS = {"ball": "a ball", "thumbs": "stacked thumbs", "thumb": "the other thumb
          "knuckles": "your knuckles"}
 HANDS = {"thumbs", "thumb", "fingertips", "knuckles"}
 AGAINST = {"floor": "the floor", "wall": "the wall", "table": "the table"}
-PUSHES = {"weight": "let your weight sink into it", "lean": "lean into it", "in": "press straight in",
+PUSHES = {"weight": "let your weight press into it", "lean": "lean into it", "in": "press straight in",
           "in-and-up": "press in and up, toward the head", "in-and-down": "press in and down, toward the feet"}
 ROLLS = {"along": "along", "across": "across"}
 SURFACES = {"lying": ("floor",), "standing": ("floor", "wall"), "chair": ("floor",), "floor-sitting": ("floor",),
@@ -210,7 +210,8 @@ def compose(pose_name: str, tool: str, at: str, against: Optional[str], push: st
             if not hands:
                 break
             tip = add(point, vec(push_dir), -LENGTHS_THUMB * i)
-            short = 0.55 if pose.view == "front" else 1.0  # a hand raised to the head: elbow forward
+            # a hand raised to the head, or reaching across to the other arm: the elbow comes forward
+            short = 0.55 if pose.view == "front" or on_arm else 1.0
             reached = reach(trial, s, tip, push_dir, thumb, short) and reached
         body = trial
         if reached:
