@@ -220,7 +220,18 @@ def compose(pose_name: str, tool: str, at: str, against: Optional[str], push: st
     scene = Scene(body, tool, tuple(f"{s}.arm" for s in presser) if hands else (), point, normal, push_dir, ball, floor)
     scene.extra["reached"] = reached
     _props(scene, pose, against)
+    if pose.wall == "ahead" and not hands:
+        _hands_on_wall(scene)
     return scene
+
+
+def _hands_on_wall(scene: Scene) -> None:
+    """Facing a wall: both hands rest on it above the ball, which also shows which way the figure faces."""
+    body, x = scene.body, scene.wall[1]
+    head = body.parts["head"]
+    top = head.a[1] - HEAD  # at the height of the top of the head, clear of the face and the ball
+    for i, s in enumerate(("left", "right")):
+        reach(body, s, (x, top + 3 * i), 75.0, False)
 
 
 LENGTHS_THUMB = 4.5  # the upper thumb of a stacked pair sits this far back
