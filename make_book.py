@@ -70,6 +70,7 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("--side", choices=["left", "right", "both"], default="right")
     f.add_argument("--size", choices=["handout", "book", "epub"], default="handout",
                    help="the printed box the figure is laid out for (default: handout)")
+    f.add_argument("--press", action="store_true", help="the how-to-press picture instead of the body map (.svg or .png)")
     f.add_argument("-o", "--output", type=Path, required=True, help="output file: .svg, or .png (300 dpi)")
 
     sub.add_parser("regions", help="list the body views, region names and landmarks chapters may use")
@@ -145,6 +146,8 @@ def run(args, started: float) -> int:
         book, profile = build.load(job)
         spot = build.pick_spots(book, [args.spot])[0]
         t = Target("epub")
+        if args.press:
+            return press_preview(spot, args, started)
         spot_figure(spot, t, side=args.side, colors=profile.figure_colors, labels=profile.labels,
                     box_mm=bodymap.SIZES[args.size])
         data = next(iter(t.images.values()))
@@ -159,6 +162,27 @@ def run(args, started: float) -> int:
     if args.command == "handout":
         return handout(args, job, started)
     return 1
+
+
+def press_preview(spot, args, started: float) -> int:
+    """`figure SPOT --press -o FILE.svg|FILE.png`: the spot's how-to-press picture at handout size."""
+    from book.build import Problem
+    from book.errors import SourceError, display
+    from book.output import write_bytes
+    from book.pictures import raster
+    from book.render import Target, press_figure
+
+    suffix = args.output.suffix.lower()
+    if suffix not in (".svg", ".png"):
+        raise SourceError([Problem("command line", "-o", f"must end in .svg or .png, got {args.output.name!r}")])
+    t = Target("epub")
+    if press_figure(spot, t, side=args.side) is None:
+        raise SourceError([Problem(display(spot.source), "press.picture", "the spot has no picture to draw")])
+    svg = next(iter(t.images.values()))
+    write_bytes(args.output, svg if suffix == ".svg" else raster.png(svg))
+    print(f"wrote {display(args.output)}")
+    print(f"1 picture in {time.monotonic() - started:.1f} s")
+    return 0
 
 
 def handout(args, job, started: float) -> int:

@@ -11,7 +11,9 @@ import re
 from pathlib import Path
 from typing import Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from . import pictures
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Side = Literal["left", "right", "both"]
@@ -102,6 +104,36 @@ class Referral(Strict):
     description: str = Field(description="Where it hurts, in plain words.")
 
 
+class PressPicture(Strict):
+    """One how-to-press picture: a pictogram of the position, the tool at the spot and an arrow for the push.
+    Names are checked against book/pictures; `make_book.py figure SPOT --press` previews it."""
+
+    pose: str = Field(description="Body position: " + ", ".join(pictures.POSES) + ".")
+    tool: str = Field(description="What presses: " + ", ".join(pictures.TOOLS) + ".")
+    at: str = Field(description="Where the tool touches the body: " + ", ".join(pictures.PLACES) + ".")
+    against: Optional[str] = Field(None, description="What a ball is pressed against, or what holds the body "
+                                   "still under a hand: " + ", ".join(pictures.AGAINST) + ".")
+    push: str = Field(description="The arrow: weight (sink onto the tool), lean (into a wall), in, in-and-up or "
+                      "in-and-down (a hand pressing; up is toward the head).")
+    roll: Optional[str] = Field(None, description="A short second arrow for 'move 2 or 3 cm and press again': "
+                                "along or across the body part.")
+
+    @field_validator("pose", "tool", "at", "against", "push", "roll")
+    @classmethod
+    def _name(cls, v: Optional[str], info) -> Optional[str]:
+        problem = pictures.unknown(info.field_name, v)
+        if problem:
+            raise ValueError(problem)
+        return v
+
+    @model_validator(mode="after")
+    def _fits(self) -> "PressPicture":
+        found = pictures.problems(self.pose, self.tool, self.at, self.against, self.push, self.roll)
+        if found:
+            raise ValueError("; ".join(f"{f}: {m}" for f, m in found))
+        return self
+
+
 class Press(Strict):
     """How to press the spot: the client's self-treatment method."""
 
@@ -112,6 +144,9 @@ class Press(Strict):
     hold_seconds: tuple[int, int] = Field(description="How long to hold each press, in seconds, e.g. [30, 90].")
     rounds: int = Field(2, ge=1, le=10, description="Presses per session.")
     times_per_day: int = Field(1, ge=1, le=6, description="Sessions a day.")
+    picture: list[PressPicture] = Field(default_factory=list, max_length=2, description=(
+        "How-to-press pictures drawn from data: one, or two (e.g. find, then press; or a second position). "
+        "Empty: no picture."))
 
     @field_validator("pressure", "hold_seconds")
     @classmethod

@@ -19,7 +19,7 @@ from babel.dates import format_date
 from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
 
-from . import bodymap, pagination
+from . import bodymap, pagination, pictures
 from .model import Book, Section, Spot
 from .output import build_time
 from .practice import PROJECT, Profile, labels
@@ -132,6 +132,18 @@ def spot_figure(spot: Spot, target: Target, *, side: str = "right", colors: Opti
     return Figure(target.image(f"{spot_id(spot.number)}-{side}-{size}", svg), alt)
 
 
+def press_figure(spot: Spot, target: Target, *, side: str = "right", box_mm=None) -> Optional[Figure]:
+    """The how-to-press picture(s) of `press.picture`, drawn for a printed box of box_mm = (width, height)
+    millimetres (arrows and lines keep their printed size); None when the spot has no picture."""
+    pics = spot.press.picture
+    if not pics:
+        return None
+    side = "right" if side == "both" else side
+    box = tuple(box_mm) if box_mm else pictures.BOX_MM
+    svg = pictures.figure(pics, side=side, box_mm=box, uid=f"{spot_id(spot.number)}-press-")
+    return Figure(target.image(f"{spot_id(spot.number)}-press-{side}", svg), pictures.describe(pics, side))
+
+
 def overview_figure(book: Book, target: Target, colors: Optional[dict] = None, labels: Optional[dict] = None,
                     box_mm: Optional[tuple[float, float]] = None) -> Figure:
     spots = [(s.number, s.location.view, s.location.marker) for s in book.spots]
@@ -234,6 +246,7 @@ def book_parts(book: Book, profile: Profile, target: Target) -> list[dict]:
     for spot in book.spots:
         add(spot_id(spot.number), spot.title, "chapter", "part_spot.html", "bodymatter", spot=spot,
             figure=spot_figure(spot, target, colors=colors, labels=t),
+            press=press_figure(spot, target, box_mm=(42, 42)),
             prose=markdown(spot.body, spot_id(spot.number), target, citations))
     for item in book.back:
         section(item, "backmatter")
@@ -274,7 +287,8 @@ def handout_html(book: Book, spots: Iterable[Spot], profile: Profile, personal: 
         })
         pages.append({"spot": spot, "press": press,
                       "figure": spot_figure(spot, target, side=personal.side, colors=profile.figure_colors, uid=f"h{i}",
-                                                labels=profile.labels, box_mm=HANDOUT_FIGURE_BOX)})
+                                                labels=profile.labels, box_mm=HANDOUT_FIGURE_BOX),
+                      "press_figure": press_figure(spot, target, side=personal.side, box_mm=(50, 50))})
     day = personal.date or (build_time(None) or dt.datetime.now()).date()
     date = local_date(day, profile.practice.language)
     return environment().get_template("handout.html").render(

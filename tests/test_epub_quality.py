@@ -310,3 +310,18 @@ def test_daisy_ace_finds_no_critical_or_serious_issue(real_book, tmp_path):
               t["earl:result"]["dct:description"])
              for a in report["assertions"] for t in a["assertions"]]
     assert [f for f in found if f[1] in ("critical", "serious")] == []
+
+
+def test_every_spot_has_a_press_picture_with_its_text_alternative(real_book):
+    """The how-to-press picture is an SVG file in the EPUB, with alt text from the same data as its <desc>."""
+    spots = [(href, doc) for href, doc in real_book.documents() if href.startswith("spot-")]
+    assert len(spots) == len(list((ROOT / "chapters" / "spots").glob("*.md")))
+    for href, doc in spots:
+        imgs = doc.findall(".//x:figure[@class='press']/x:img", NS)
+        assert len(imgs) == 1, href
+        src, alt = imgs[0].get("src"), imgs[0].get("alt")
+        svg = etree.fromstring(real_book.zip.read(str(real_book.opf_path.parent / src)))
+        assert svg.find("{http://www.w3.org/2000/svg}desc").text == alt, href
+        assert re.match(r"^(Lying|Sitting|Standing)\b.*; .*\. Shown for the right side\.$", alt), alt
+        item = next(i for i in real_book.manifest.values() if i.get("href") == src)
+        assert item.get("media-type") == "image/svg+xml"
