@@ -119,6 +119,28 @@ def test_killed_build_leaves_old_set_and_next_build_cleans_up(sets, tmp_path):
     finish_and_check(chapters, out, new_view)
 
 
+def test_killed_worker_is_one_line_and_leaves_old_set(sets, tmp_path):
+    chapters, old_view, new_view, old = sets
+    out = tmp_path / "out"
+    shutil.copytree(old, out, symlinks=True)
+    process = subprocess.Popen(new_build(chapters, out), env=ENV, start_new_session=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for_staging(out, process)
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+    workers = [int(pid) for pid in children.read_text().split()] if children.exists() else []
+    if not workers:
+        process.kill()
+        process.wait()
+        pytest.skip("no worker process to kill (finished already, or no /proc)")
+    os.kill(workers[0], signal.SIGKILL)
+    _, err = process.communicate()
+    assert process.returncode == 1, err
+    assert err.strip().splitlines() == ["a rendering process stopped unexpectedly (killed, or out of memory); "
+                                        "files not finished were not written"]
+    assert view(out) == old_view
+    assert leftovers(out) == []
+
+
 @pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
 def test_interrupted_build_says_one_line_and_exits_130(sets, tmp_path, how):
     chapters, old_view, new_view, old = sets
