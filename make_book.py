@@ -102,6 +102,8 @@ def _main(argv: list[str] | None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(message)s", stream=sys.stdout)
     logging.getLogger("weasyprint.progress").setLevel(logging.INFO if args.verbose else logging.WARNING)
     logging.getLogger("fontTools").setLevel(logging.WARNING)
+    from concurrent.futures.process import BrokenProcessPool
+
     from book.errors import SourceError
 
     started = time.monotonic()
@@ -112,6 +114,10 @@ def _main(argv: list[str] | None) -> int:
             print(problem, file=sys.stderr)
         print(f"{len(e.problems)} problem(s); nothing written.", file=sys.stderr)
         return 2
+    except BrokenProcessPool:
+        print("a rendering process stopped unexpectedly (killed, or out of memory); files not finished "
+              "were not written", file=sys.stderr)
+        return 1
 
 
 def run(args, started: float) -> int:

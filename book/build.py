@@ -18,7 +18,7 @@ from anyascii import anyascii
 
 from . import epub, pagination, pdf, practice, render, sources
 from .errors import Problem, SourceError, bad_characters, display, echo
-from .model import Book
+from .model import Book, calendar_date
 from .output import process_alive
 from .render import Personal
 
@@ -115,14 +115,8 @@ def parse_times(value: str) -> int:
 
 
 def parse_date(value: str) -> dt.date:
-    """A date as YYYY-MM-DD, 1900 or later (a PDF cannot carry earlier dates)."""
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"must be a date as YYYY-MM-DD, got {echo(value)}") from None
-    if day.year < 1900:
-        raise ValueError(f"must be 1900 or later, got {echo(value)}")
-    return day
+    """A date as YYYY-MM-DD, 1900 or later; ValueError with a message for the user otherwise."""
+    return calendar_date(value)
 
 
 def render_handout(book: Book, profile: practice.Profile, spots: list, personal: Personal, paper: str):
@@ -215,22 +209,21 @@ def _worker_handout(job: Job, keys: list[str], personal: Personal, out: Path) ->
     return write_handout(job, keys, personal, out, book, profile)
 
 
-def _ignore_interrupts() -> None:
-    """Workers leave Ctrl-C and SIGTERM to the main process, which stops them (no tracebacks from them),
-    and die with it: a killed build leaves no worker writing on."""
+def _ignore_interrupts(main: int) -> None:
+    """Workers leave Ctrl-C and SIGTERM to the main process MAIN, which stops them (no tracebacks from
+    them), and die with it: a killed build leaves no worker writing on."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    parent = os.getppid()
     with contextlib.suppress(OSError, AttributeError):
         import ctypes
 
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG, Linux
-    if os.getppid() != parent:  # the main process died before that took effect
+    if os.getppid() != main:  # the main process died before that took effect
         os._exit(1)
 
 
-def _worker_start(job: Job) -> None:
-    _ignore_interrupts()
+def _worker_start(job: Job, main: int) -> None:
+    _ignore_interrupts(main)
     _worker_init(job)
 
 
@@ -240,7 +233,7 @@ def handout_pool(job: Job, tasks: list, workers: Optional[int] = None):
 
     When the caller stops early (an error, Ctrl-C, SIGTERM), the workers are stopped at once."""
     workers = workers or max(1, min(len(tasks), os.cpu_count() or 1))
-    pool = ProcessPoolExecutor(workers, initializer=_worker_start, initargs=(job,))
+    pool = ProcessPoolExecutor(workers, initializer=_worker_start, initargs=(job, os.getpid()))
     try:
         yield [(task, pool.submit(_worker_handout, job, *task)) for task in tasks]
     except BaseException:

@@ -246,17 +246,22 @@ class BookMeta(Strict):
     spots: list[str] = Field(default_factory=list, description="Spot files in order; empty means all of chapters/spots/ by number.")
     back_matter: list[str] = Field(default_factory=list, description="Files or generated sections: " + ", ".join(GENERATED) + ".")
 
-
     @field_validator("date")
     @classmethod
     def _date(cls, v: str) -> str:
-        try:
-            day = dt.date.fromisoformat(v)
-        except ValueError:
-            raise ValueError(f"not a real date, got {v!r}") from None
-        if day.year < 1900:
-            raise ValueError(f"must be 1900 or later, got {v!r}")
+        calendar_date(v)
         return v
+
+
+def calendar_date(value: str) -> dt.date:
+    """A real date written YYYY-MM-DD, 1900 or later (a PDF cannot carry earlier dates); ValueError otherwise."""
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"must be a real date as YYYY-MM-DD, got {value[:80]!r}") from None
+    if day.year < 1900:
+        raise ValueError(f"must be 1900 or later, got {value[:80]!r}")
+    return day
 
 
 class Book(Strict):

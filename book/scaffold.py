@@ -41,7 +41,8 @@ def new_practice(name: str, root: Path = STYLES / "practices") -> Path:
     body = [
         f"# Practice profile '{name}'. State only what differs from the defaults shown in the comments;",
         "# every field and its default is defined in book/model.py (class Practice).",
-        "# Put the logo (SVG or PNG) in this folder; an optional extra.css here is applied last.",
+        "# Put the logo (SVG or PNG, at most 4096 x 4096 pixels) in this folder; an optional extra.css here is",
+        "# applied last. Nothing else in the folder is read: templates are not allowed.",
         "",
         f"name: {name.replace('-', ' ').title()}",
         *[line for line in _lines(Practice) if not line.startswith("# name:")],

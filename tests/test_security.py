@@ -334,7 +334,7 @@ def test_duplicate_keys_are_refused_naming_key_and_line(tiny, out, capsys):
 
 def test_invalid_date_in_book_yaml(tiny, out, capsys):
     edit(tiny / "book.yaml", 'date: "2026-01-02"', "date: 2026-13-45")
-    refused(capsys, out, *build(tiny, out), expect=[r"chapters/book\.yaml: date: not a real date, got '2026-13-45'"])
+    refused(capsys, out, *build(tiny, out), expect=[r"chapters/book\.yaml: date: must be a real date as YYYY-MM-DD, got '2026-13-45'"])
 
 
 def test_unquoted_date_still_loads(tiny):
