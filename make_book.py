@@ -27,7 +27,7 @@ def arg(parse):
 
 
 def parser() -> argparse.ArgumentParser:
-    from book import build
+    from book import options  # the argument parsers only: --help loads nothing else
 
     p = argparse.ArgumentParser(prog="make_book.py", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -50,10 +50,10 @@ def parser() -> argparse.ArgumentParser:
     common(h)
     h.add_argument("spots", nargs="*", metavar="SPOT", help="spot numbers or slugs, in page order")
     h.add_argument("--client", help="client's name, printed on every page")
-    h.add_argument("--date", type=arg(build.parse_date), help="date printed (YYYY-MM-DD; default today)")
+    h.add_argument("--date", type=arg(options.parse_date), help="date printed (YYYY-MM-DD; default today)")
     h.add_argument("--side", choices=["left", "right", "both"], default="right", help="side to treat (the figure shows it)")
-    h.add_argument("--hold", type=arg(build.parse_hold), help="hold time in seconds: 60 or 30-90")
-    h.add_argument("--times-per-day", type=arg(build.parse_times), help="sessions a day, 1-6")
+    h.add_argument("--hold", type=arg(options.parse_hold), help="hold time in seconds: 60 or 30-90")
+    h.add_argument("--times-per-day", type=arg(options.parse_times), help="sessions a day, 1-6")
     h.add_argument("--notes", help="therapist's notes for the client")
     h.add_argument("--therapist", help="therapist's name")
     h.add_argument("--batch", type=Path, help="CSV with a row per client (name,spots,side,notes,hold,times_per_day,therapist,date)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import multiprocessing
 import os
 import re
 import shutil
@@ -13,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from . import epub, pagination, pdf, practice, render, sources
+from . import practice, render, sources
+from .options import parse_date, parse_hold, parse_times  # noqa: F401  (the batch CSV and the CLI share them)
 from .errors import Problem, SourceError, display
 from .model import Book
 from .render import Personal
@@ -89,35 +91,10 @@ def personal_problems(personal: Personal, where: str = "command line", prefix: s
     return problems
 
 
-def parse_hold(value: str) -> tuple[int, int]:
-    """'60' or '30-90' seconds as (low, high); ValueError with a message for the user otherwise."""
-    try:
-        nums = tuple(int(p) for p in value.replace("-", " ").split())
-    except ValueError:
-        nums = ()
-    if len(nums) == 1:
-        nums = (nums[0], nums[0])
-    if len(nums) != 2 or not (5 <= nums[0] <= nums[1] <= 300):
-        raise ValueError(f"must be 5 to 300 seconds, e.g. 60 or 30-90, got {value!r}")
-    return nums
-
-
-def parse_times(value: str) -> int:
-    """Sessions a day, 1 to 6; ValueError with a message for the user otherwise."""
-    if not value.isdigit() or not 1 <= int(value) <= 6:
-        raise ValueError(f"must be 1 to 6, got {value!r}")
-    return int(value)
-
-
-def parse_date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"must be a date as YYYY-MM-DD, got {value!r}") from None
-
-
 def render_handout(book: Book, profile: practice.Profile, spots: list, personal: Personal, paper: str):
     """Lay out a handout or packet and check that every spot fits on exactly one page."""
+    from . import pdf  # WeasyPrint loads only when a PDF is made
+
     html = render.handout_html(book, spots, profile, personal)
     document = pdf.render(html, profile, "handout", paper, base=profile.folder)
     problems = []
@@ -182,16 +159,20 @@ def write_handout(job: Job, keys: list[str], personal: Personal, out: Path, book
         raise SourceError(problems)
     spots = pick_spots(book, keys)
     document = render_handout(book, profile, spots, personal, paper_of(job, profile))
+    from . import pdf
+
     pdf.write(document, out)
     return out
 
 
-# Worker processes keep their loaded book and practice between tasks.
+# Worker processes get the loaded book and practice from their parent: the pool forks after loading, so
+# no worker reads the sources again (a worker started another way loads them once, in its initializer).
 _worker_state: dict = {}
 
 
 def _worker_init(job: Job) -> None:
-    _worker_state["loaded"] = load(job)
+    if _worker_state.get("job") != job:
+        _worker_state.update(job=job, loaded=load(job))
 
 
 def _worker_handout(job: Job, keys: list[str], personal: Personal, out: Path) -> Path:
@@ -199,11 +180,23 @@ def _worker_handout(job: Job, keys: list[str], personal: Personal, out: Path) ->
     return write_handout(job, keys, personal, out, book, profile)
 
 
+def cores() -> int:
+    """Processors this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 @contextlib.contextmanager
-def handout_pool(job: Job, tasks: list, workers: Optional[int] = None):
-    """Start rendering TASKS in worker processes at once; yields [(task, future)]."""
-    workers = workers or max(1, min(len(tasks), os.cpu_count() or 1))
-    with ProcessPoolExecutor(workers, initializer=_worker_init, initargs=(job,)) as pool:
+def handout_pool(job: Job, tasks: list, workers: Optional[int] = None, loaded=None, reserve: int = 0):
+    """Start rendering TASKS in worker processes at once; yields [(task, future)].
+
+    The pool has one worker per free core (RESERVE cores are left for what this process does meanwhile,
+    such as laying out the book), never more workers than tasks. LOADED, the (book, profile) this process
+    already holds, is handed to the workers by forking.
+    """
+    workers = workers or max(1, min(len(tasks), cores() - reserve))
+    _worker_state.update(job=job, loaded=loaded or load(job))
+    context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init, initargs=(job,)) as pool:
         yield [(task, pool.submit(_worker_handout, job, *task)) for task in tasks]
 
 
@@ -236,6 +229,8 @@ def build_all(job: Job, out: Path, pdf_variant: str = "pdf/ua-1") -> list[Path]:
     All outputs are made in a staging folder inside OUT and moved into place only when every one
     succeeded, so a failure leaves OUT as it was.
     """
+    from . import epub, pagination, pdf
+
     book, profile = load(job)
     paper = paper_of(job, profile)
     stem = safe_name(book.meta.title)
@@ -249,7 +244,7 @@ def build_all(job: Job, out: Path, pdf_variant: str = "pdf/ua-1") -> list[Path]:
     try:
         tasks = [([str(s.number)], Personal(), staging / "handouts" / f"{s.number:02d}-{s.slug}.pdf") for s in book.spots]
         # Handouts render in worker processes while this process lays out the book.
-        with handout_pool(job, tasks) as futures:
+        with handout_pool(job, tasks, loaded=(book, profile), reserve=1) as futures:
             # The PDF first: the EPUB marks where each of its pages begins.
             html = render.book_html(book, profile)
             document = pdf.render(html, profile, "book", paper, base=book.root)
