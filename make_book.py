@@ -45,6 +45,7 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build/)")
     b.add_argument("--pdf-variant", choices=["pdf/ua-1", "pdf/a-3b"], default="pdf/ua-1",
                    help="PDF book standard: pdf/ua-1 (tagged, accessible; default) or pdf/a-3b (archival, tagged too)")
+    b.add_argument("--force", action="store_true", help="make every output again, even those whose inputs did not change")
 
     h = sub.add_parser("handout", help="one PDF: a handout, or a packet of several spots for one client")
     common(h)
@@ -131,8 +132,9 @@ def run(args, started: float) -> int:
         print(f"1 figure in {time.monotonic() - started:.1f} s")
         return 0
     if args.command == "build":
-        written = build.build_all(job, args.out, pdf_variant=args.pdf_variant)
-        print(f"built {len(written)} files in {display(args.out)} in {time.monotonic() - started:.1f} s")
+        written, skipped = build.build_all(job, args.out, pdf_variant=args.pdf_variant, force=args.force)
+        unchanged = f", skipped {skipped} outputs whose inputs did not change (--force makes them again)" if skipped else ""
+        print(f"built {len(written)} files in {display(args.out)}{unchanged}, in {time.monotonic() - started:.1f} s")
         return 0
     if args.command == "handout":
         return handout(args, job, started)

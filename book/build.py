@@ -223,17 +223,27 @@ def parallel_handouts(job: Job, tasks: list[tuple[list[str], Personal, Path]], w
             yield task, outcome(future)
 
 
-def build_all(job: Job, out: Path, pdf_variant: str = "pdf/ua-1") -> list[Path]:
+def build_all(job: Job, out: Path, pdf_variant: str = "pdf/ua-1", force: bool = False) -> tuple[list[Path], int]:
     """Everything: the EPUB and the PDF book in OUT/book/, one handout per spot in OUT/handouts/.
 
     All outputs are made in a staging folder inside OUT and moved into place only when every one
-    succeeded, so a failure leaves OUT as it was.
+    succeeded, so a failure leaves OUT as it was. Outputs whose inputs did not change since the last
+    build in OUT are not made again (see incremental.py) unless FORCE. Returns the files made and
+    the number of outputs skipped as unchanged.
     """
-    from . import epub, pagination, pdf
+    from . import incremental
 
     book, profile = load(job)
     paper = paper_of(job, profile)
     stem = safe_name(book.meta.title)
+    books = {f"book/{stem}.pdf": None, f"book/{stem}.epub": None}
+    handouts = {f"handouts/{s.number:02d}-{s.slug}.pdf": s for s in book.spots}
+    fingerprints = incremental.fingerprints(book, profile, {**books, **handouts},
+                                            {"paper": paper, "pdf_variant": pdf_variant})
+    before = {} if force else incremental.previous(out)
+    unchanged = {name for name, fp in fingerprints.items() if before.get(name) == fp and (out / name).is_file()}
+    if unchanged == set(fingerprints) and set(before) == set(fingerprints):
+        return [], len(unchanged)
     staging = out / f".staging-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     try:
@@ -241,31 +251,46 @@ def build_all(job: Job, out: Path, pdf_variant: str = "pdf/ua-1") -> list[Path]:
     except OSError as e:
         raise SourceError([Problem(display(out), "--out", f"cannot make an output folder here: {e.strerror}")]) from None
     problems: list[Problem] = []
+    made = set()
     try:
-        tasks = [([str(s.number)], Personal(), staging / "handouts" / f"{s.number:02d}-{s.slug}.pdf") for s in book.spots]
+        for name in sorted(unchanged):
+            incremental.carry(out / name, staging / name)
+        tasks = [([str(spot.number)], Personal(), staging / name) for name, spot in handouts.items()
+                 if name not in unchanged]
         # Handouts render in worker processes while this process lays out the book.
-        with handout_pool(job, tasks, loaded=(book, profile), reserve=1) as futures:
-            # The PDF first: the EPUB marks where each of its pages begins.
-            html = render.book_html(book, profile)
-            document = pdf.render(html, profile, "book", paper, base=book.root)
-            pdf.write(document, staging / "book" / f"{stem}.pdf", variant=pdf_variant, identifier=book.meta.identifier)
-            log.debug("book: %d pages", len(document.pages))
-            epub.make(book, profile, staging / "book" / f"{stem}.epub",
-                      page_map=pagination.page_map(document, html), paper=paper)
+        with handout_pool(job, tasks, loaded=(book, profile), reserve=1) if tasks else contextlib.nullcontext([]) as futures:
+            if not set(books) <= unchanged:
+                from . import epub, pagination, pdf
+
+                # The PDF first: the EPUB marks where each of its pages begins.
+                html = render.book_html(book, profile)
+                document = pdf.render(html, profile, "book", paper, base=book.root)
+                pdf.write(document, staging / "book" / f"{stem}.pdf", variant=pdf_variant, identifier=book.meta.identifier)
+                log.debug("book: %d pages", len(document.pages))
+                epub.make(book, profile, staging / "book" / f"{stem}.epub",
+                          page_map=pagination.page_map(document, html), paper=paper)
+                made |= set(books)
             for task, future in futures:
                 result = outcome(future)
                 if isinstance(result, SourceError):
                     problems += result.problems
+                else:
+                    made.add(Path(result).relative_to(staging).as_posix())
         if problems:
             raise SourceError(problems)
+        from .output import write_bytes
+
+        write_bytes(staging / incremental.MANIFEST, incremental.manifest(fingerprints))
         written = []
         for staged in sorted(p for p in staging.rglob("*") if p.is_file()):
-            dest = out / staged.relative_to(staging)
+            rel = staged.relative_to(staging).as_posix()
+            dest = out / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
             os.replace(staged, dest)
-            log.info("wrote %s", display(dest))
-            written.append(dest)
-        return written
+            if rel in made:
+                log.info("wrote %s", display(dest))
+                written.append(dest)
+        return written, len(unchanged)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         if out.is_dir() and not any(out.iterdir()):
