@@ -29,7 +29,7 @@ def arg(parse):
 
 
 def parser() -> argparse.ArgumentParser:
-    from book import build
+    from book import options  # the argument parsers only: --help loads nothing else
 
     p = argparse.ArgumentParser(prog="make_book.py", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -47,15 +47,16 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build/)")
     b.add_argument("--pdf-variant", choices=["pdf/ua-1", "pdf/a-3b"], default="pdf/ua-1",
                    help="PDF book standard: pdf/ua-1 (tagged, accessible; default) or pdf/a-3b (archival, tagged too)")
+    b.add_argument("--force", action="store_true", help="make every output again, even those whose inputs did not change")
 
     h = sub.add_parser("handout", help="one PDF: a handout, or a packet of several spots for one client")
     common(h)
     h.add_argument("spots", nargs="*", metavar="SPOT", help="spot numbers or slugs, in page order")
     h.add_argument("--client", help="client's name, printed on every page")
-    h.add_argument("--date", type=arg(build.parse_date), help="date printed (YYYY-MM-DD; default today)")
+    h.add_argument("--date", type=arg(options.parse_date), help="date printed (YYYY-MM-DD; default today)")
     h.add_argument("--side", choices=["left", "right", "both"], default="right", help="side to treat (the figure shows it)")
-    h.add_argument("--hold", type=arg(build.parse_hold), help="hold time in seconds: 60 or 30-90")
-    h.add_argument("--times-per-day", type=arg(build.parse_times), help="sessions a day, 1-6")
+    h.add_argument("--hold", type=arg(options.parse_hold), help="hold time in seconds: 60 or 30-90")
+    h.add_argument("--times-per-day", type=arg(options.parse_times), help="sessions a day, 1-6")
     h.add_argument("--notes", help="therapist's notes for the client")
     h.add_argument("--therapist", help="therapist's name")
     h.add_argument("--batch", type=Path, help="CSV with a row per client (name,spots,side,notes,hold,times_per_day,therapist,date)")
@@ -162,8 +163,9 @@ def run(args, started: float) -> int:
         print(f"1 figure in {time.monotonic() - started:.1f} s")
         return 0
     if args.command == "build":
-        written = build.build_all(job, args.out, pdf_variant=args.pdf_variant)
-        print(f"built {len(written)} files in {display(args.out)} in {time.monotonic() - started:.1f} s")
+        written, skipped = build.build_all(job, args.out, pdf_variant=args.pdf_variant, force=args.force)
+        unchanged = f", skipped {skipped} outputs whose inputs did not change (--force makes them again)" if skipped else ""
+        print(f"built {len(written)} files in {display(args.out)}{unchanged}, in {time.monotonic() - started:.1f} s")
         return 0
     if args.command == "handout":
         return handout(args, job, started)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import multiprocessing
 import os
 import re
 import secrets
@@ -16,9 +17,10 @@ from typing import Optional
 
 from anyascii import anyascii
 
-from . import epub, pagination, pdf, practice, render, sources
+from . import practice, render, sources
 from .errors import Problem, SourceError, bad_characters, display, echo
-from .model import Book, calendar_date
+from .model import Book
+from .options import parse_date, parse_hold, parse_times  # noqa: F401  (the batch CSV and the CLI share them)
 from .output import process_alive
 from .render import Personal
 
@@ -94,33 +96,10 @@ def personal_problems(personal: Personal, where: str = "command line", prefix: s
     return problems
 
 
-def parse_hold(value: str) -> tuple[int, int]:
-    """'60' or '30-90' seconds as (low, high); ValueError with a message for the user otherwise."""
-    try:
-        nums = tuple(int(p) for p in value.replace("-", " ").split())
-    except ValueError:
-        nums = ()
-    if len(nums) == 1:
-        nums = (nums[0], nums[0])
-    if len(nums) != 2 or not (5 <= nums[0] <= nums[1] <= 300):
-        raise ValueError(f"must be 5 to 300 seconds, e.g. 60 or 30-90, got {echo(value)}")
-    return nums
-
-
-def parse_times(value: str) -> int:
-    """Sessions a day, 1 to 6; ValueError with a message for the user otherwise."""
-    if not value.isdigit() or not 1 <= int(value) <= 6:
-        raise ValueError(f"must be 1 to 6, got {echo(value)}")
-    return int(value)
-
-
-def parse_date(value: str) -> dt.date:
-    """A date as YYYY-MM-DD, 1900 or later; ValueError with a message for the user otherwise."""
-    return calendar_date(value)
-
-
 def render_handout(book: Book, profile: practice.Profile, spots: list, personal: Personal, paper: str):
     """Lay out a handout or packet and check that every spot fits on exactly one page."""
+    from . import pdf  # WeasyPrint loads only when a PDF is made
+
     html = render.handout_html(book, spots, profile, personal)
     document = pdf.render(html, profile, "handout", paper, base=profile.folder)
     problems = []
@@ -192,16 +171,20 @@ def write_handout(job: Job, keys: list[str], personal: Personal, out: Path, book
         raise SourceError(problems)
     spots = pick_spots(book, keys)
     document = render_handout(book, profile, spots, personal, paper_of(job, profile))
+    from . import pdf
+
     pdf.write(document, out)
     return out
 
 
-# Worker processes keep their loaded book and practice between tasks.
+# Worker processes get the loaded book and practice from their parent: the pool forks after loading, so
+# no worker reads the sources again (a worker started another way loads them once, in its initializer).
 _worker_state: dict = {}
 
 
 def _worker_init(job: Job) -> None:
-    _worker_state["loaded"] = load(job)
+    if _worker_state.get("job") != job:
+        _worker_state.update(job=job, loaded=load(job))
 
 
 def _worker_handout(job: Job, keys: list[str], personal: Personal, out: Path) -> Path:
@@ -227,13 +210,24 @@ def _worker_start(job: Job, main: int) -> None:
     _worker_init(job)
 
 
+def cores() -> int:
+    """Processors this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 @contextlib.contextmanager
-def handout_pool(job: Job, tasks: list, workers: Optional[int] = None):
+def handout_pool(job: Job, tasks: list, workers: Optional[int] = None, loaded=None, reserve: int = 0):
     """Start rendering TASKS in worker processes at once; yields [(task, future)].
 
-    When the caller stops early (an error, Ctrl-C, SIGTERM), the workers are stopped at once."""
-    workers = workers or max(1, min(len(tasks), os.cpu_count() or 1))
-    pool = ProcessPoolExecutor(workers, initializer=_worker_start, initargs=(job, os.getpid()))
+    The pool has one worker per free core (RESERVE cores are left for what this process does meanwhile,
+    such as laying out the book), never more workers than tasks. LOADED, the (book, profile) this process
+    already holds, is handed to the workers by forking. When the caller stops early (an error, Ctrl-C,
+    SIGTERM), the workers are stopped at once.
+    """
+    workers = workers or max(1, min(len(tasks), cores() - reserve))
+    _worker_state.update(job=job, loaded=loaded or load(job))
+    context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start, initargs=(job, os.getpid()))
     try:
         yield [(task, pool.submit(_worker_handout, job, *task)) for task in tasks]
     except BaseException:
@@ -326,16 +320,28 @@ def publish(staging: Path, out: Path) -> None:
     shutil.rmtree(staging / f".old-handouts", ignore_errors=True)
 
 
-def build_all(job: Job, out: Path, pdf_variant: str = "pdf/ua-1") -> list[Path]:
+def build_all(job: Job, out: Path, pdf_variant: str = "pdf/ua-1", force: bool = False) -> tuple[list[Path], int]:
     """Everything: the EPUB and the PDF book in OUT/book/, one handout per spot in OUT/handouts/.
 
     All outputs are made in a staging set OUT/.build-PID-ID/ and published together by one rename
     (see ``publish``) only when every one succeeded, so a failure or a kill at any moment leaves
-    OUT as it was. Sets left by builds that died are removed first.
+    OUT as it was. Sets left by builds that died are removed first. Outputs whose inputs did not
+    change since the last build in OUT are not made again (see incremental.py) unless FORCE.
+    Returns the files made and the number of outputs skipped as unchanged.
     """
+    from . import incremental
+
     book, profile = load(job)
     paper = paper_of(job, profile)
     stem = safe_name(book.meta.title)
+    books = {f"book/{stem}.pdf": None, f"book/{stem}.epub": None}
+    handouts = {f"handouts/{s.number:02d}-{s.slug}.pdf": s for s in book.spots}
+    fingerprints = incremental.fingerprints(book, profile, {**books, **handouts},
+                                            {"paper": paper, "pdf_variant": pdf_variant})
+    before = {} if force else incremental.previous(out / CURRENT)
+    unchanged = {name for name, fp in fingerprints.items() if before.get(name) == fp and (out / name).is_file()}
+    if unchanged == set(fingerprints) and set(before) == set(fingerprints):
+        return [], len(unchanged)
     try:
         out.mkdir(parents=True, exist_ok=True)
         remove_stale(out)
@@ -345,25 +351,38 @@ def build_all(job: Job, out: Path, pdf_variant: str = "pdf/ua-1") -> list[Path]:
         raise SourceError([Problem(display(out), "--out", f"cannot make an output folder here: {e.strerror}")]) from None
     problems: list[Problem] = []
     published = False
+    made = set()
     try:
         (staging / "handouts").mkdir()
-        tasks = [([str(s.number)], Personal(), staging / "handouts" / f"{s.number:02d}-{s.slug}.pdf") for s in book.spots]
+        for name in sorted(unchanged):
+            incremental.carry(out / name, staging / name)
+        tasks = [([str(spot.number)], Personal(), staging / name) for name, spot in handouts.items()
+                 if name not in unchanged]
         # Handouts render in worker processes while this process lays out the book.
-        with handout_pool(job, tasks) as futures:
-            # The PDF first: the EPUB marks where each of its pages begins.
-            html = render.book_html(book, profile)
-            document = pdf.render(html, profile, "book", paper, base=book.root)
-            pdf.write(document, staging / "book" / f"{stem}.pdf", variant=pdf_variant, identifier=book.meta.identifier)
-            log.debug("book: %d pages", len(document.pages))
-            epub.make(book, profile, staging / "book" / f"{stem}.epub",
-                      page_map=pagination.page_map(document, html), paper=paper)
+        with handout_pool(job, tasks, loaded=(book, profile), reserve=1) if tasks else contextlib.nullcontext([]) as futures:
+            if not set(books) <= unchanged:
+                from . import epub, pagination, pdf
+
+                # The PDF first: the EPUB marks where each of its pages begins.
+                html = render.book_html(book, profile)
+                document = pdf.render(html, profile, "book", paper, base=book.root)
+                pdf.write(document, staging / "book" / f"{stem}.pdf", variant=pdf_variant, identifier=book.meta.identifier)
+                log.debug("book: %d pages", len(document.pages))
+                epub.make(book, profile, staging / "book" / f"{stem}.epub",
+                          page_map=pagination.page_map(document, html), paper=paper)
+                made |= set(books)
             for task, future in futures:
                 result = outcome(future)
                 if isinstance(result, SourceError):
                     problems += result.problems
+                else:
+                    made.add(Path(result).relative_to(staging).as_posix())
         if problems:
             raise SourceError(problems)
-        written = sorted(out / p.relative_to(staging) for p in staging.rglob("*") if p.is_file())
+        from .output import write_bytes
+
+        write_bytes(staging / incremental.MANIFEST, incremental.manifest(fingerprints))
+        written = sorted(out / rel for rel in made)
         try:
             publish(staging, out)
         except OSError as e:
@@ -371,7 +390,7 @@ def build_all(job: Job, out: Path, pdf_variant: str = "pdf/ua-1") -> list[Path]:
         published = True
         for path in written:
             log.info("wrote %s", display(path))
-        return written
+        return written, len(unchanged)
     finally:
         if not published:
             shutil.rmtree(staging, ignore_errors=True)

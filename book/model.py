@@ -14,6 +14,7 @@ from typing import Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from . import pictures
+from .options import calendar_date
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Side = Literal["left", "right", "both"]
@@ -251,17 +252,6 @@ class BookMeta(Strict):
     def _date(cls, v: str) -> str:
         calendar_date(v)
         return v
-
-
-def calendar_date(value: str) -> dt.date:
-    """A real date written YYYY-MM-DD, 1900 or later (a PDF cannot carry earlier dates); ValueError otherwise."""
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"must be a real date as YYYY-MM-DD, got {value[:80]!r}") from None
-    if day.year < 1900:
-        raise ValueError(f"must be 1900 or later, got {value[:80]!r}")
-    return day
 
 
 class Book(Strict):

@@ -1,6 +1,8 @@
 """PDF output (WeasyPrint): the book and the handouts.
 
-One FontConfiguration and one image cache per process; resources are loaded
+One FontConfiguration per process and one image cache per document (shared by the
+layout passes of that document, gone with it, so a batch of packets keeps flat memory:
+figures are unique data URIs that are never reused across documents); resources are loaded
 only from the project's styles/ and chapters/ and the chosen practice folder.
 """
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 from typing import Optional
 from urllib.parse import unquote, urlsplit
 
+import pydyf
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
@@ -46,12 +49,41 @@ class LockedFetcher(URLFetcher):
         raise FatalURLFetchingError(f"refused to load {url}: only files in styles/, chapters/ and the practice folder may be used")
 
 
+def _cache_page_references() -> None:
+    """Make pydyf's ``PDF.page_references`` cost O(1) per call instead of O(pages).
+
+    WeasyPrint's tagger reads it for every tagged box, and pydyf rebuilds the whole tuple on each read,
+    so writing a tagged book grew with pages x boxes. The cached tuple is kept with the length of the page
+    list it was made from and remade when a page is added. Guarded: the cache is installed only if it
+    gives what pydyf's own property gives, so a pydyf that changes the property is left alone.
+    """
+    original = getattr(pydyf.PDF, "page_references", None)
+    if not isinstance(original, property) or getattr(original.fget, "_cached", False):
+        return
+
+    def page_references(self):
+        kids = self.pages["Kids"]
+        cached = self.__dict__.get("_page_references")
+        if cached is None or cached[0] != len(kids):
+            cached = self.__dict__["_page_references"] = (len(kids), original.fget(self))
+        return cached[1]
+
+    page_references._cached = True
+    pydyf.PDF.page_references = property(page_references)
+    probe, same = pydyf.PDF(), True
+    for _ in range(2):  # read, add a page, read again: the cache must follow
+        probe.add_page(pydyf.Dictionary({"Type": "/Page"}))
+        same = same and probe.page_references == original.fget(probe)
+    if not same:
+        pydyf.PDF.page_references = original
+
+
+_cache_page_references()
+
+
 @functools.lru_cache(maxsize=1)
 def font_config() -> FontConfiguration:
     return FontConfiguration()
-
-
-_image_cache: dict = {}
 
 
 @functools.lru_cache(maxsize=None)
@@ -85,14 +117,15 @@ def render(html: str, profile: Profile, kind: str, paper: Optional[str] = None, 
         source = weasyprint.HTML(string=html, base_url=str(base or profile.folder) + "/",
                                  url_fetcher=fetcher(profile, base if kind == "book" else None))
         sheets = stylesheets(profile, kind, paper)
-        document = source.render(stylesheets=sheets, font_config=font_config(), cache=_image_cache)
+        images: dict = {}  # this document's images, reused by its extra layout passes
+        document = source.render(stylesheets=sheets, font_config=font_config(), cache=images)
         for _ in range(BOOK_PASSES if kind == "book" else 0):
             fixes = page_fixes(document)
             if not fixes:
                 break
             for element, declaration in fixes:
                 element.set("style", f"{element.get('style') or ''};{declaration}".lstrip(";"))
-            document = source.render(stylesheets=sheets, font_config=font_config(), cache=_image_cache)
+            document = source.render(stylesheets=sheets, font_config=font_config(), cache=images)
         else:
             if kind == "book" and (left := page_fixes(document)):
                 where = ", ".join(sorted({e.get("id") or e.tag for e, _ in left}))

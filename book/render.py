@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 import jinja2
-from babel.dates import format_date
 from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
 
@@ -179,6 +178,8 @@ def environment() -> jinja2.Environment:
 
 
 def local_date(value: dt.date, language: str) -> str:
+    from babel.dates import format_date
+
     return format_date(value, format="long", locale=language.replace("-", "_"))
 
 

@@ -1,0 +1,62 @@
+"""Speed by design, not by timing: incremental rebuilds, what start-up loads, one layout per document."""
+import json
+import subprocess
+import sys
+
+from conftest import ROOT, cli
+
+
+def _state(out):
+    """Each output's inode and modification time: a file made again gets a new inode."""
+    return {p.relative_to(out).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in out.rglob("*") if p.is_file() and p.name != ".manifest.json"}
+
+
+def test_no_change_rebuild_skips_every_output(tiny, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert cli("build", "--chapters", tiny, "--out", out) == 0
+    first = _state(out)
+    assert len(first) == 2 + 2  # the EPUB, the PDF book and one handout per spot
+    capsys.readouterr()
+    assert cli("build", "--chapters", tiny, "--out", out) == 0
+    assert "skipped 4 outputs" in capsys.readouterr().out
+    assert _state(out) == first
+    manifest = json.loads((out / ".manifest.json").read_text())
+    assert set(manifest["outputs"]) == set(first)
+
+
+def test_changed_spot_rebuilds_only_what_depends_on_it(tiny, tmp_path):
+    out = tmp_path / "out"
+    assert cli("build", "--chapters", tiny, "--out", out) == 0
+    first = _state(out)
+    knee = tiny / "spots" / "01-knee.md"
+    knee.write_text(knee.read_text().replace("summary: ", "summary: Changed. ", 1))
+    assert cli("build", "--chapters", tiny, "--out", out) == 0
+    second = _state(out)
+    changed = {name for name in first if first[name] != second[name]}
+    books = {name for name in first if name.startswith("book/")}
+    assert len(books) == 2
+    assert changed == books | {"handouts/01-knee.pdf"}
+
+
+def test_practice_change_rebuilds_everything_and_force_too(tiny, tmp_path):
+    out = tmp_path / "out"
+    assert cli("build", "--chapters", tiny, "--out", out) == 0
+    first = _state(out)
+    assert cli("build", "--chapters", tiny, "--out", out, "--force") == 0
+    forced = _state(out)
+    assert all(first[name] != forced[name] for name in first)
+    assert cli("build", "--chapters", tiny, "--out", out, "--paper", "letter") == 0
+    letter = _state(out)
+    assert all(forced[name] != letter[name] for name in forced)
+
+
+def test_help_and_check_do_not_load_weasyprint(tiny):
+    """--help loads the argument parsers only; check validates without the PDF and EPUB writers."""
+    probe = ("import sys, make_book\n"
+             "try:\n    make_book.main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+             "print('LOADED', sorted(m for m in ('weasyprint', 'ebooklib', 'babel.dates', 'pydantic') if m in sys.modules))")
+    run = lambda *a: subprocess.run([sys.executable, "-c", probe, *map(str, a)], capture_output=True, text=True,
+                                    cwd=ROOT).stdout.splitlines()[-1]
+    assert run("--help") == "LOADED []"
+    assert run("check", "--chapters", tiny) == "LOADED ['pydantic']"
