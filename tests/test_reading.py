@@ -83,21 +83,22 @@ def test_body_text_runs_55_to_80_characters_a_line(real):
 
 def test_page_references_add_no_second_bracket(real):
     reader = PdfReader(real["pdf"])
-    text = "\n".join(page.extract_text() for page in reader.pages)
+    pages = [re.sub(r"\s+", " ", page.extract_text()) for page in reader.pages]  # no-break spaces, line ends
+    text = " ".join(pages)
     assert "(p." not in text
     nested = []
-    for paragraph in text.split("\n"):
+    for page in pages:
         depth = 0
-        for m in re.finditer(r"[()]|page \d+", paragraph):
+        for m in re.finditer(r"[()]|page \d+", page):
             token = m.group(0)
             if token == "(":
                 depth += 1
             elif token == ")":
                 depth = max(0, depth - 1)
             elif depth > 1:
-                nested.append(paragraph)
+                nested.append(page[max(0, m.start() - 60):m.end()])
     assert nested == []
-    assert re.search(r"spot \d+ on page \d+\)", text), "no cross-reference inside brackets found"
+    assert re.search(r"\(spot \d+ on page \d+\)", text), "no cross-reference inside brackets found"
     assert re.search(r"spot \d+ \(page \d+\)", text), "no cross-reference outside brackets found"
 
 
@@ -159,7 +160,8 @@ def test_epub_map_key_is_a_list_glossary_a_definition_list_finder_says_go_to(rea
     assert len(map_doc.findall(".//x:ol[@class='map-key']/x:li", NS)) == len(real["book"].spots)
     source = (ROOT / "chapters" / "back" / "glossary.md").read_text(encoding="utf-8")
     terms = re.findall(r"^- \*\*(.+?)\*\*:", source, re.M)
-    assert [("".join(dt.itertext())) for dt in glossary.findall(".//x:dl/x:dt", NS)] == terms
+    plain = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})  # smart quotes
+    assert [("".join(dt.itertext())).translate(plain) for dt in glossary.findall(".//x:dl/x:dt", NS)] == terms
     assert glossary.find(".//x:ul", NS) is None
     assert "go to" in finder and "turn to" not in finder
     assert cover.size == (1600, 2400)
@@ -191,3 +193,15 @@ def test_epub_images_fit_a_phone_screen(real):
                 assert max(w for _, w, _ in images) >= 180, (name, images)
         finally:
             browser.close()
+
+
+@pytest.mark.parametrize("trim, size", [("a5", [420, 595]), ("a4", [595, 842])])
+def test_book_paper_is_an_option_and_handouts_keep_the_practice_paper(tiny, tmp_path, trim, size):
+    from conftest import cli
+
+    out = tmp_path / "out"
+    assert cli("build", "--chapters", tiny, "--book-paper", trim, "--out", out) == 0
+    book = PdfReader(next((out / "book").glob("*.pdf")))
+    assert [round(float(v)) for v in book.pages[0].mediabox[2:]] == size
+    handout = PdfReader(next((out / "handouts").glob("*.pdf")))
+    assert round(float(handout.pages[0].mediabox.width)) == 595  # the default practice's A4
