@@ -103,19 +103,18 @@ def fix_pages(document, render_again):
     cost another layout), and what is left is reported once.
     """
     applied: set = set()
-    for _ in range(BOOK_PASSES):
-        fixes = [(e, d, k) for e, d, k in page_fixes(document) if (e, k) not in applied]
-        if not fixes:
-            return document
+    for passes in range(BOOK_PASSES + 1):
+        found = page_fixes(document)
+        fixes = [(e, d, k) for e, d, k in found if (e, k) not in applied]
+        if not fixes or passes == BOOK_PASSES:
+            break
         log.debug("book: another layout pass for %s", ", ".join(f"{e.get('id') or e.tag} ({d})" for e, d, _ in fixes))
         for element, declaration, key in fixes:
             applied.add((element, key))
             element.set("style", f"{element.get('style') or ''};{declaration}".lstrip(";"))
         document = render_again()
-    left = [(e, k) for e, _, k in page_fixes(document) if (e, k) not in applied]
-    left += [(e, k) for e, _, k in page_fixes(document) if (e, k) in applied]
-    if left:
-        where = ", ".join(sorted({e.get("id") or e.tag for e, _ in left}))
+    if found:
+        where = ", ".join(sorted({e.get("id") or e.tag for e, _, _ in found}))
         log.warning("book: pages still break badly near %s (a footnote away from its call, a heading "
                     "at a page foot, a stray short line or a page of fewer than %d lines)", where, MIN_LINES)
     return document
@@ -128,12 +127,14 @@ def _boxes(box):
 
 
 def _text_blocks(page, parts: Optional[dict] = None):
-    """(block, its parent box) for each block of a page's main flow that holds lines of text (or is an
-    image), in order; not the notes, not the margins. PARTS, when given, gets each block's element
-    mapped to the book part (section.part) it belongs to, or None (cover, title, copyright, contents)."""
+    """(block, its holder box) for each block of a page's main flow that holds lines of text (or is an
+    image), in order; not the notes, not the margins. The holder is the outermost list item or
+    definition the block is part of (a finder entry with its links), else its parent box. PARTS, when
+    given, gets each block's element mapped to the book part (section.part) it belongs to, or None
+    (cover, title, copyright, contents)."""
     from weasyprint.formatting_structure import boxes
 
-    def walk(box, parent, part):
+    def walk(box, parent, item, part):
         if box.element_tag == "section" and "part" in (box.element.get("class") or "").split():
             part = box.element
         lines = isinstance(box, boxes.BlockContainerBox) and box.children and isinstance(box.children[0], boxes.LineBox)
@@ -141,12 +142,14 @@ def _text_blocks(page, parts: Optional[dict] = None):
             if box.element is not None and not (box.element_tag or "").startswith("::"):
                 if parts is not None:
                     parts[box.element] = part
-                yield box, parent
+                yield box, item or parent
             return
+        if item is None and box.element_tag in ("dd", "li"):
+            item = box
         for child in getattr(box, "children", None) or []:
-            yield from walk(child, box, part)
+            yield from walk(child, box, item, part)
 
-    yield from walk(page._page_box.children[0], None, None)
+    yield from walk(page._page_box.children[0], None, None, None)
 
 
 def _lines(block) -> int:

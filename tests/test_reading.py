@@ -205,3 +205,20 @@ def test_book_paper_is_an_option_and_handouts_keep_the_practice_paper(tiny, tmp_
     assert [round(float(v)) for v in book.pages[0].mediabox[2:]] == size
     handout = PdfReader(next((out / "handouts").glob("*.pdf")))
     assert round(float(handout.pages[0].mediabox.width)) == 595  # the default practice's A4
+
+
+def test_a_fix_that_does_not_take_effect_is_not_repeated(monkeypatch, caplog):
+    """The layout is redone once for a fix; when the same problem is found again, the fix is not
+    asked for a second time (no more layouts) and the problem is reported once."""
+    import xml.etree.ElementTree as ET
+
+    from book import pdf
+
+    heading = ET.Element("h1", id="map-title")
+    monkeypatch.setattr(pdf, "page_fixes", lambda document: [(heading, "break-before: page", "break")])
+    layouts = []
+    with caplog.at_level("WARNING", logger="book"):
+        pdf.fix_pages("first layout", lambda: layouts.append(1) or f"layout {len(layouts) + 1}")
+    assert len(layouts) == 1
+    assert heading.get("style") == "break-before: page"
+    assert [r.getMessage() for r in caplog.records if "map-title" in r.getMessage()] != []
