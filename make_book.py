@@ -40,10 +40,12 @@ def parser() -> argparse.ArgumentParser:
         sp.add_argument("--chapters", type=Path, default=ROOT / "chapters", help="source folder (default: chapters/)")
         sp.add_argument("--practice", default=None, help="practice name under styles/practices/ or a profile folder path (default: default)")
         if paper:
-            sp.add_argument("--paper", choices=["a4", "letter"], help="paper size (default: the practice's)")
+            sp.add_argument("--paper", choices=["a4", "letter"], help="paper size of the handouts (default: the practice's)")
 
     b = sub.add_parser("build", help="build the EPUB, the PDF book and one handout per spot")
     common(b)
+    b.add_argument("--book-paper", choices=["6x9", "a5", "a4", "letter"],
+                   help="page size of the PDF book (default: the practice's book_paper, 6x9)")
     b.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build/)")
     b.add_argument("--pdf-variant", choices=["pdf/ua-1", "pdf/a-3b"], default="pdf/ua-1",
                    help="PDF book standard: pdf/ua-1 (tagged, accessible; default) or pdf/a-3b (archival, tagged too)")
@@ -74,7 +76,10 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("--press", action="store_true", help="the how-to-press picture instead of the body map (.svg or .png)")
     f.add_argument("-o", "--output", type=Path, required=True, help="output file: .svg, or .png (300 dpi)")
 
-    sub.add_parser("regions", help="list the body views, region names and landmarks chapters may use")
+    sub.add_parser("regions", help="list the body views, region names and landmarks (with their [x, y]) chapters may use")
+
+    sc = sub.add_parser("schema", help="write JSON Schema files (docs/schema/) and the field reference (docs/fields.md)")
+    sc.add_argument("--docs", type=Path, default=ROOT / "docs", help="docs folder (default: docs/)")
 
     pr = sub.add_parser("practice", help="practice profiles")
     prs = pr.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -124,10 +129,19 @@ def _main(argv: list[str] | None) -> int:
 def run(args, started: float) -> int:
     from book import build, bodymap
     from book.errors import SourceError, display
+    from book.sources import landmark_positions
 
     if args.command == "regions":
         for view in bodymap.VIEWS:
-            print(f"{view}:\n  regions: {', '.join(sorted(bodymap.regions(view)))}\n  landmarks: {', '.join(sorted(bodymap.landmarks(view)))}")
+            print(f"{view}:\n  regions: {', '.join(sorted(bodymap.regions(view)))}\n  landmarks ([x, y] in percent):")
+            for name, (x, y) in sorted(landmark_positions(view).items()):
+                print(f"    {name}: [{x:g}, {y:g}]")
+        return 0
+    if args.command == "schema":
+        from book import schema
+
+        written = schema.write(args.docs)
+        print(f"wrote {len(written)} files in {display(args.docs)}")
         return 0
     if args.command == "practice":
         from book.scaffold import new_practice
@@ -136,9 +150,14 @@ def run(args, started: float) -> int:
         print(f"created {display(path)}; edit it, then: python make_book.py build --practice {args.name}")
         return 0
 
-    job = build.Job(chapters=args.chapters, practice=args.practice, paper=getattr(args, "paper", None))
+    job = build.Job(chapters=args.chapters, practice=args.practice, paper=getattr(args, "paper", None),
+                    book_paper=getattr(args, "book_paper", None))
     if args.command == "check":
-        book, profile = build.load(job)
+        from book.check import check
+
+        book, profile, warnings = check(job)
+        for warning in warnings:
+            print(f"warning: {warning}")
         print(f"ok: {len(book.spots)} spots, {len(book.references)} references, practice {profile.practice.name!r}; "
               f"checked in {time.monotonic() - started:.1f} s")
         return 0

@@ -37,6 +37,7 @@ class Job:
     chapters: Path
     practice: Optional[str] = None
     paper: Optional[str] = None
+    book_paper: Optional[str] = None  # the PDF book's trim size (default: the practice's book_paper)
 
 
 def load(job: Job) -> tuple[Book, practice.Profile]:
@@ -66,6 +67,10 @@ def safe_name(text: str) -> str:
 
 def paper_of(job: Job, profile: practice.Profile) -> str:
     return job.paper or profile.practice.paper
+
+
+def book_paper_of(job: Job, profile: practice.Profile) -> str:
+    return job.book_paper or profile.practice.book_paper
 
 
 def pick_spots(book: Book, keys: list[str]) -> list:
@@ -337,7 +342,7 @@ def build_all(job: Job, out: Path, pdf_variant: str = "pdf/ua-1", force: bool = 
     books = {f"book/{stem}.pdf": None, f"book/{stem}.epub": None}
     handouts = {f"handouts/{s.number:02d}-{s.slug}.pdf": s for s in book.spots}
     fingerprints = incremental.fingerprints(book, profile, {**books, **handouts},
-                                            {"paper": paper, "pdf_variant": pdf_variant})
+                                            {"paper": paper, "book_paper": book_paper_of(job, profile), "pdf_variant": pdf_variant})
     before = {} if force else incremental.previous(out / CURRENT)
     unchanged = {name for name, fp in fingerprints.items() if before.get(name) == fp and (out / name).is_file()}
     if unchanged == set(fingerprints) and set(before) == set(fingerprints):
@@ -365,11 +370,12 @@ def build_all(job: Job, out: Path, pdf_variant: str = "pdf/ua-1", force: bool = 
 
                 # The PDF first: the EPUB marks where each of its pages begins.
                 html = render.book_html(book, profile)
-                document = pdf.render(html, profile, "book", paper, base=book.root)
+                trim = book_paper_of(job, profile)
+                document = pdf.render(html, profile, "book", trim, base=book.root)
                 pdf.write(document, staging / "book" / f"{stem}.pdf", variant=pdf_variant, identifier=book.meta.identifier)
                 log.debug("book: %d pages", len(document.pages))
                 epub.make(book, profile, staging / "book" / f"{stem}.epub",
-                          page_map=pagination.page_map(document, html), paper=paper)
+                          page_map=pagination.page_map(document, html), paper=trim)
                 made |= set(books)
             for task, future in futures:
                 result = outcome(future)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import subprocess
 import zipfile
 from pathlib import Path
 from typing import Optional
@@ -15,8 +14,8 @@ from lxml.builder import ElementMaker
 from . import pagination
 from .model import Book
 from .output import atomic, build_time
-from .practice import STYLES, Profile, labels, rgb
-from .render import Target, base_context, branded, book_parts, doc_name, environment
+from .practice import STYLES, Profile, labels
+from .render import Target, base_context, book_parts, cover_html, doc_name, environment
 
 XHTML = "http://www.w3.org/1999/xhtml"
 OPS = "http://www.idpf.org/2007/ops"
@@ -32,66 +31,23 @@ SUMMARY = (
 )
 SUMMARY_PAGES = " Page numbers of the print (PDF) edition are marked in the text and listed for navigation."
 CONFORMS = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
-PAPER_NAMES = {"a4": "A4", "letter": "US Letter"}
+PAPER_NAMES = {"a4": "A4", "letter": "US Letter", "6x9": "6 x 9 in", "a5": "A5"}
 # Ids of the PDF's opening pages and the EPUB title-page blocks that hold the same text.
 FRONT_IDS = {"cover": "titlepage", "presented-by": "presented-by", "copyright": "copyright"}
 
 
-def cover_png(book: Book, profile: Profile) -> bytes:
-    """The cover (1600 x 2400 PNG), drawn like the PDF edition's: a band in the practice's primary
-    colour with the title, an accent rule and a trigger-point motif (rings around a dot)."""
-    from PIL import Image, ImageDraw, ImageFont
+def cover_png(book: Book, profile: Profile, width: int = 1600) -> bytes:
+    """The cover as a PNG (1600 x 2400 for a 6 x 9 in page): the PDF edition's cover, laid out by
+    WeasyPrint and rasterised, so that both editions show the same title and map of the spots."""
+    import pypdfium2
+    from . import pdf
 
-    def font(family: str, size: int, bold: bool = False):
-        style = ":style=Bold" if bold else ""
-        path = subprocess.run(["fc-match", "-f", "%{file}", f"{family}{style}"], capture_output=True, text=True).stdout
-        return ImageFont.truetype(path, size) if path else ImageFont.load_default(size)
-
-    W, H, BAND = 1600, 2400, 2000
-    primary, accent = rgb(profile.practice.colors.primary), rgb(profile.practice.colors.accent)
-    ring = tuple(round(c + (255 - c) * 0.18) for c in primary)
-    img = Image.new("RGB", (W, H), "white")
-    d = ImageDraw.Draw(img)
-    d.rectangle([0, 0, W, BAND], fill=primary)
-    cx, cy = 1330, 1700
-    for r in (520, 380):
-        d.ellipse([cx - r, cy - r, cx + r, cy + r], outline=ring, width=34)
-    d.ellipse([cx - 130, cy - 130, cx + 130, cy + 130], fill=accent)
-    d.rectangle([0, BAND, W, BAND + 16], fill=accent)
-    d.rectangle([0, BAND + 16, W, H], fill="white")  # the rings end at the band
-    fam = profile.practice.fonts.headings[0]
-
-    def wrap(text: str, f, width: int) -> list[str]:
-        lines, line = [], ""
-        for word in text.split():
-            trial = f"{line} {word}".strip()
-            if d.textlength(trial, font=f) > width and line:
-                lines.append(line)
-                line = word
-            else:
-                line = trial
-        return lines + [line]
-
-    y = 380
-    if book.meta.publisher:
-        pale = tuple(round(c + (255 - c) * 0.7) for c in primary)
-        d.text((180, y - 80), book.meta.publisher.upper(), font=font(fam, 36), fill=pale)
-    big = font(fam, 160, True)
-    for line in wrap(book.meta.title, big, W - 360):
-        d.text((180, y), line, font=big, fill="white")
-        y += 185
-    if book.meta.subtitle:
-        sub = font(fam, 66)
-        y += 40
-        for line in wrap(book.meta.subtitle, sub, W - 360):
-            d.text((180, y), line, font=sub, fill="white")
-            y += 88
-    d.rectangle([180, y + 60, 400, y + 80], fill=accent)
-    d.text((180, BAND + 120), book.meta.author, font=font(fam, 64), fill=(34, 34, 34))
-    if branded(profile):
-        d.text((180, BAND + 220), profile.practice.name, font=font(fam, 56, True), fill=primary)
+    document = pdf.render(cover_html(book, profile), profile, "book", "6x9", base=book.root)
+    data = document.write_pdf()
+    page = pypdfium2.PdfDocument(data)[0]
+    image = page.render(scale=width / page.get_width()).to_pil().convert("RGB")
     out = io.BytesIO()
-    img.save(out, "PNG", optimize=True)
+    image.save(out, format="PNG", optimize=True)
     return out.getvalue()
 
 

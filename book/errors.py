@@ -80,8 +80,33 @@ def display(path: Path | str) -> str:
         return str(p)
 
 
-def pydantic_problems(file: str, exc, prefix: str = "") -> list[Problem]:
-    """Turn a pydantic ValidationError into one Problem per field; the input is echoed, capped."""
+def _fields_at(model, loc: tuple) -> list[str]:
+    """The field names a model accepts at LOC (the path of an unknown field, its own name last)."""
+    import typing
+
+    from pydantic import BaseModel
+
+    def inner(annotation):
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            return annotation
+        for arg in typing.get_args(annotation):
+            found = inner(arg)
+            if found:
+                return found
+        return None
+
+    for part in loc[:-1]:
+        if model is None or isinstance(part, int) or part not in model.model_fields:
+            continue
+        model = inner(model.model_fields[part].annotation)
+    return list(model.model_fields) if model is not None else []
+
+
+def pydantic_problems(file: str, exc, prefix: str = "", model=None) -> list[Problem]:
+    """Turn a pydantic ValidationError into one Problem per field. With MODEL, an unknown field gets
+    the closest known one ("did you mean `cautions`?"); the input is echoed, capped."""
+    import difflib
+
     out = []
     for err in exc.errors(include_url=False, include_context=False, include_input=True):
         loc = ".".join(str(x) for x in err["loc"] if not str(x).startswith("function-"))
@@ -90,7 +115,11 @@ def pydantic_problems(file: str, exc, prefix: str = "") -> list[Problem]:
         if err["type"] == "missing":
             msg = "required field is missing"
         elif err["type"] == "extra_forbidden":
-            msg = "unknown field"
+            known = _fields_at(model, tuple(err["loc"])) if model is not None else []
+            close = difflib.get_close_matches(str(err["loc"][-1]), known, n=1, cutoff=0.6)
+            msg = f"unknown field; did you mean `{close[0]}`?" if close else "unknown field"
+            if known and not close:
+                msg += f" (known: {', '.join(known)})"
         elif "input" in err and err["type"] not in ("value_error",):
             msg = f"{msg}, got {echo(err['input'])}"
         out.append(Problem(file, field or "(top level)", msg.replace("Value error, ", "")))

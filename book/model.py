@@ -174,7 +174,7 @@ class Press(Strict):
 class SpotMeta(Strict):
     """The YAML front matter of one spot chapter (``chapters/spots/NN-slug.md``)."""
 
-    number: int = Field(ge=1, le=99, description="Spot number, 1-14 for the perfect spots, 15 for the iliacus.")
+    number: int = Field(ge=1, le=99, description="Spot number: its place in the book and on the map, unique.")
     slug: str = Field(pattern=SLUG, description="Short id used in file names and links, e.g. 'quads'.")
     title: str = Field(description="Chapter title, e.g. 'The lower outer thigh'.")
     plain_name: str = Field(description="The spot's name in plain words for clients, e.g. 'Outer thigh above the knee'.")
@@ -183,9 +183,9 @@ class SpotMeta(Strict):
     conditions: list[str] = Field(default_factory=list, description="Conditions it may play a part in.")
     muscles: list[str] = Field(min_length=1, description="Muscles involved; the first is the main one.")
     summary: str = Field(description="Two or three plain sentences for clients (reading grade 8 or lower).")
-    location: Location
-    referral: Referral
-    press: Press
+    location: Location = Field(description="Where the trigger point is.")
+    referral: Referral = Field(description="Where its pain is felt.")
+    press: Press = Field(description="How to press it.")
     tips: list[str] = Field(
         default_factory=list, description="How to take care with this spot, printed under 'Take care', e.g. "
         "'Keep the ball on muscle, off the bone.' Full, plain sentences.")
@@ -233,15 +233,21 @@ GENERATED = ("map", "finder", "references")
 class BookMeta(Strict):
     """``chapters/book.yaml``: the book's metadata and the order of its parts."""
 
-    title: str
-    subtitle: Optional[str] = None
-    author: str
+    title: str = Field(description="The book's title, on the cover, the title page and in the metadata.")
+    subtitle: Optional[str] = Field(None, description="Printed under the title. `{{ spot_count_words }}` (e.g. "
+                                    "'fifteen'), `{{ Spot_count_words }}` ('Fifteen') and `{{ spot_count }}` ('15') "
+                                    "are replaced by the number of spot chapters.")
+    author: str = Field(description="Author or authors, as printed on the cover.")
     language: str = Field("en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$", description="BCP 47 language tag.")
     identifier: str = Field(description="A stable unique id, e.g. 'urn:uuid:...'; never changes between editions.")
-    publisher: Optional[str] = None
+    publisher: Optional[str] = Field(None, description="Publisher's name, on the cover and the copyright page.")
     date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="Publication date, YYYY-MM-DD, 1900 or later.")
+    edition: str = Field("First edition", description="Edition statement on the copyright page, e.g. 'Second edition'.")
+    isbn: Optional[str] = Field(None, description="ISBN-10 or ISBN-13 of this edition, with or without hyphens; "
+                                "printed on the copyright page when set.")
     rights: str = Field("All rights reserved.", description="Copyright line.")
-    description: str = Field(description="One-paragraph blurb for stores and the metadata.")
+    description: str = Field(description="One-paragraph blurb for stores and the metadata; the spot-count "
+                             "variables of `subtitle` work here too.")
     subject: list[str] = Field(default_factory=list, description="Subject keywords.")
     front_matter: list[str] = Field(default_factory=list, description="Files under chapters/, in order, or a generated section.")
     spots: list[str] = Field(default_factory=list, description="Spot files in order; empty means all of chapters/spots/ by number.")
@@ -251,6 +257,22 @@ class BookMeta(Strict):
     @classmethod
     def _date(cls, v: str) -> str:
         calendar_date(v)
+        return v
+
+    @field_validator("isbn")
+    @classmethod
+    def _isbn(cls, v: Optional[str]) -> Optional[str]:
+        if v is None:
+            return v
+        digits = re.sub(r"[\s-]", "", v).upper()
+        if re.fullmatch(r"\d{13}", digits):
+            ok = sum(int(d) * (1 if i % 2 == 0 else 3) for i, d in enumerate(digits)) % 10 == 0
+        elif re.fullmatch(r"\d{9}[\dX]", digits):
+            ok = sum((10 - i) * (10 if d == "X" else int(d)) for i, d in enumerate(digits)) % 11 == 0
+        else:
+            raise ValueError(f"must be 10 or 13 digits (hyphens allowed), got {v!r}")
+        if not ok:
+            raise ValueError(f"check digit does not match: {v!r} is not a valid ISBN")
         return v
 
 
@@ -290,17 +312,19 @@ class Fonts(Strict):
     """Font families in order of preference. Every family listed must be installed (fc-list shows it):
     a missing font is an error, never a silent fallback."""
 
-    body: list[str] = Field(default_factory=lambda: ["Noto Sans", "DejaVu Sans"], min_length=1)
-    headings: list[str] = Field(default_factory=lambda: ["Noto Sans", "DejaVu Sans"], min_length=1)
+    body: list[str] = Field(default_factory=lambda: ["Noto Sans", "DejaVu Sans"], min_length=1,
+                            description="Body text families, first choice first.")
+    headings: list[str] = Field(default_factory=lambda: ["Noto Sans", "DejaVu Sans"], min_length=1,
+                                description="Heading families, first choice first.")
 
 
 class Contact(Strict):
     """How clients reach the practice; every line is optional."""
 
     address: Optional[str] = Field(None, max_length=100, description="Printed in the handout's footer.")
-    phone: Optional[str] = Field(None, max_length=40)
-    email: Optional[str] = Field(None, max_length=60)
-    website: Optional[str] = Field(None, max_length=60)
+    phone: Optional[str] = Field(None, max_length=40, description="Telephone number, as it should be printed.")
+    email: Optional[str] = Field(None, max_length=60, description="E-mail address.")
+    website: Optional[str] = Field(None, max_length=60, description="Web address, printed as written.")
 
 
 class Practice(Strict):
@@ -309,11 +333,14 @@ class Practice(Strict):
     name: str = Field("Trigger Point Self-Care", min_length=1, max_length=60,
                       description="Display name printed on every output; at most 60 characters, so it fits the header.")
     logo: Optional[str] = Field(None, max_length=200, description="Logo file (SVG or PNG) inside the profile folder.")
-    colors: Colors = Field(default_factory=Colors)
-    fonts: Fonts = Field(default_factory=Fonts)
-    paper: Literal["a4", "letter"] = Field("a4", description="Paper size of handouts and the PDF book.")
+    colors: Colors = Field(default_factory=Colors, description="Brand colours.")
+    fonts: Fonts = Field(default_factory=Fonts, description="Font families; every one must be installed.")
+    paper: Literal["a4", "letter"] = Field("a4", description="Paper size of the handouts.")
+    book_paper: Literal["6x9", "a5", "a4", "letter"] = Field(
+        "6x9", description="Page size of the PDF book: '6x9' (6 x 9 in, a trade paperback) or 'a5' read best; "
+        "'a4' and 'letter' print on office paper, with wider margins to keep lines short.")
     language: str = Field("en", description="Language of labels and dates; one catalogue per language in book/locales/.")
-    contact: Contact = Field(default_factory=Contact)
+    contact: Contact = Field(default_factory=Contact, description="How clients reach the practice.")
     qr_url: Optional[str] = Field(None, description="Booking or video page; printed as a QR code on handouts.")
     therapists: list[str] = Field(default_factory=list, description="Therapists' names, for the book's 'presented by' page.")
     disclaimer: Optional[str] = Field(None, max_length=260,

@@ -94,7 +94,7 @@ def _stylesheet(path: Path) -> weasyprint.CSS:
 def stylesheets(profile: Profile, kind: str, paper: Optional[str]) -> list[weasyprint.CSS]:
     """Base CSS, the output's CSS, the practice's values, then its extra.css."""
     sheets = [_stylesheet(STYLES / "base.css"), _stylesheet(STYLES / f"{kind}.css"),
-              weasyprint.CSS(string=profile.css(paper), font_config=font_config())]
+              weasyprint.CSS(string=profile.css(paper, kind), font_config=font_config())]
     if profile.extra_css:  # read and checked when the profile loaded; its url()s go through the lock
         sheets.append(weasyprint.CSS(string=profile.extra_css, base_url=str(profile.folder) + "/",
                                      font_config=font_config(), url_fetcher=fetcher(profile)))
@@ -119,18 +119,9 @@ def render(html: str, profile: Profile, kind: str, paper: Optional[str] = None, 
         sheets = stylesheets(profile, kind, paper)
         images: dict = {}  # this document's images, reused by its extra layout passes
         document = source.render(stylesheets=sheets, font_config=font_config(), cache=images)
-        for _ in range(BOOK_PASSES if kind == "book" else 0):
-            fixes = page_fixes(document)
-            if not fixes:
-                break
-            for element, declaration in fixes:
-                element.set("style", f"{element.get('style') or ''};{declaration}".lstrip(";"))
-            document = source.render(stylesheets=sheets, font_config=font_config(), cache=images)
-        else:
-            if kind == "book" and (left := page_fixes(document)):
-                where = ", ".join(sorted({e.get("id") or e.tag for e, _ in left}))
-                log.warning("book: pages still break badly near %s (a footnote away from its call, a heading "
-                            "at a page foot, or a stray short line)", where)
+        if kind == "book":
+            document = fix_pages(document, lambda: source.render(stylesheets=sheets, font_config=font_config(),
+                                                                 cache=images))
         return document
     except FatalURLFetchingError as e:
         origin = profile.folder / ("extra.css" if profile.extra_css else "practice.yaml")
@@ -138,8 +129,33 @@ def render(html: str, profile: Profile, kind: str, paper: Optional[str] = None, 
 
 
 BOOK_PASSES = 3
+MIN_LINES = 6  # no page of the book (but the cover, title and copyright pages) holds fewer lines
 # Blocks that must not end a page: headings, a spot's number line, a finder term.
 _KEEP_WITH_NEXT = {"h1", "h2", "h3", "h4", "h5", "h6", "dt"}
+
+
+def fix_pages(document, render_again):
+    """Lay the book out again while ``page_fixes`` finds something to fix, at most BOOK_PASSES times.
+
+    Each fix is applied once: one that did not take effect is not asked for again (it would only
+    cost another layout), and what is left is reported once.
+    """
+    applied: set = set()
+    for passes in range(BOOK_PASSES + 1):
+        found = page_fixes(document)
+        fixes = [(e, d, k) for e, d, k in found if (e, k) not in applied]
+        if not fixes or passes == BOOK_PASSES:
+            break
+        log.debug("book: another layout pass for %s", ", ".join(f"{e.get('id') or e.tag} ({d})" for e, d, _ in fixes))
+        for element, declaration, key in fixes:
+            applied.add((element, key))
+            element.set("style", f"{element.get('style') or ''};{declaration}".lstrip(";"))
+        document = render_again()
+    if found:
+        where = ", ".join(sorted({e.get("id") or e.tag for e, _, _ in found}))
+        log.warning("book: pages still break badly near %s (a footnote away from its call, a heading "
+                    "at a page foot, a stray short line or a page of fewer than %d lines)", where, MIN_LINES)
+    return document
 
 
 def _boxes(box):
@@ -148,21 +164,40 @@ def _boxes(box):
         yield from _boxes(child)
 
 
-def _text_blocks(page):
-    """(block, its parent box) for each block of a page's main flow that holds lines of text (or is an
-    image), in order; not the notes, not the margins."""
+def _text_blocks(page, parts: Optional[dict] = None):
+    """(block, its holder box) for each block of a page's main flow that holds lines of text (or is an
+    image), in order; not the notes, not the margins. The holder is the outermost list item or
+    definition the block is part of (a finder entry with its links), else its parent box. PARTS, when
+    given, gets each block's element mapped to the book part (section.part) it belongs to, or None
+    (cover, title, copyright, contents)."""
     from weasyprint.formatting_structure import boxes
 
-    def walk(box, parent):
+    def walk(box, parent, item, part):
+        if box.element_tag == "section" and "part" in (box.element.get("class") or "").split():
+            part = box.element
         lines = isinstance(box, boxes.BlockContainerBox) and box.children and isinstance(box.children[0], boxes.LineBox)
         if lines or isinstance(box, boxes.BlockReplacedBox):
             if box.element is not None and not (box.element_tag or "").startswith("::"):
-                yield box, parent
+                if parts is not None:
+                    parts[box.element] = part
+                yield box, item or parent
             return
+        if item is None and box.element_tag in ("dd", "li"):
+            item = box
         for child in getattr(box, "children", None) or []:
-            yield from walk(child, box)
+            yield from walk(child, box, item, part)
 
-    yield from walk(page._page_box.children[0], None)
+    yield from walk(page._page_box.children[0], None, None, None)
+
+
+def _lines(block) -> int:
+    """Lines of text in a block (not the empty ones, e.g. between a finder entry's links); an image
+    counts as a full page's worth."""
+    from weasyprint.formatting_structure import boxes
+
+    if isinstance(block, boxes.BlockReplacedBox):
+        return MIN_LINES
+    return sum(isinstance(child, boxes.LineBox) and child.height > 0 for child in block.children)
 
 
 def _keeps_with_next(block) -> bool:
@@ -170,15 +205,24 @@ def _keeps_with_next(block) -> bool:
     return element.tag in _KEEP_WITH_NEXT or "spot-number" in (element.get("class") or "").split()
 
 
-def _break_before(blocks: list, index: int) -> tuple:
-    """A page break before block INDEX of a page, moved up past the headings just before it."""
+def _break_before(blocks: list, index: int) -> Optional[tuple]:
+    """A page break before block INDEX of a page, moved up past the headings just before it; None when
+    that block is the page's first already (a break there would change nothing)."""
+    def holder(i):  # the list item or definition a block is part of (a finder entry's links), if any
+        parent = blocks[i][1]
+        return parent.element if parent is not None and parent.element_tag in ("dd", "li") else None
+
+    while index > 0 and holder(index) is not None and holder(index - 1) is holder(index):
+        index -= 1  # the whole item moves: it is not split
     while index > 0 and _keeps_with_next(blocks[index - 1][0]):
         index -= 1
+    if index == 0:
+        return None
     block, parent = blocks[index]
-    element = block.element
+    element = holder(index) if holder(index) is not None else block.element
     if parent is not None and parent.element is not None and "spot-head" in (parent.element.get("class") or "").split():
         element = parent.element
-    return element, "break-before: page"
+    return element, "break-before: page", "break"
 
 
 def _has_stray_line(block) -> bool:
@@ -189,13 +233,29 @@ def _has_stray_line(block) -> bool:
     return any(w < 0.35 * block.width and after > 0.8 * block.width for w, after in zip(widths, widths[1:]))
 
 
-def _more_word_spacing(element) -> str:
-    tries = (element.get("style") or "").count("word-spacing")
-    return f"word-spacing: {0.02 * (tries + 1):.2f}em"
+def _carry_over(previous: list, continued: bool, page: list) -> Optional[tuple]:
+    """A fix that carries enough lines from the page before onto a page of too few lines.
+
+    When the short page begins with the end of a paragraph from the page before, more of that
+    paragraph comes over (its ``widows``); else the page before breaks earlier, before the last blocks
+    that hold enough lines."""
+    have = sum(_lines(b) for b, _ in page)
+    need = MIN_LINES - have
+    if continued and previous:
+        block = previous[-1][0]
+        on_page, before = _lines(page[0][0]), _lines(block)
+        if before - need >= 2:  # the paragraph keeps two lines on the page before
+            return block.element, f"widows: {on_page + need}", "carry"
+    moved = 0
+    for index in range(len(previous) - 1, 0, -1):
+        moved += _lines(previous[index][0])
+        if moved >= need:
+            return _break_before(previous, index)
+    return None
 
 
 def page_fixes(document) -> list:
-    """What WeasyPrint's pagination got wrong, as (element, CSS declaration) pairs for another pass.
+    """What WeasyPrint's pagination got wrong, as (element, CSS declaration, kind of fix) for another pass.
 
     - A footnote printed on a later page than its call: WeasyPrint moves a page's notes on to fit one
       more line of the page's last paragraph (for its orphans and widows). That paragraph then starts
@@ -205,18 +265,23 @@ def page_fixes(document) -> list:
     - A line of a paragraph holding a single word (or half a hyphenated one) before a full line:
       WeasyPrint breaks there when the rest of the paragraph would fit but for the space before an
       inline element (a link, a citation). A hair more word spacing in that paragraph moves the breaks.
+    - A page of a part with fewer than MIN_LINES lines (a chapter's last page, most often): lines
+      from the page before are carried over (``_carry_over``).
+    Only fixes that change something are listed: no break before a block that starts its page.
     """
     from weasyprint.formatting_structure import boxes
 
-    fixes, seen = [], set()
+    fixes, seen, part = [], set(), {}
     notes: dict = {}
     calls: dict = {}
-    pages = []  # per page: its text blocks [(box, parent box)] and whether the last one began on an earlier page
+    pages = []  # per page: its text blocks [(box, parent box)], whether the last one began on an earlier page,
+    continued = []  # and whether the first one did
     for number, page in enumerate(document.pages):
-        blocks = list(_text_blocks(page))
+        blocks = list(_text_blocks(page, part))
         pages.append((blocks, bool(blocks) and blocks[-1][0].element in seen))
+        continued.append(bool(blocks) and blocks[0][0].element in seen)
         seen.update(b.element for b, _ in blocks)
-        fixes += [(block.element, _more_word_spacing(block.element)) for block, _ in blocks if _has_stray_line(block)]
+        fixes += [(block.element, "word-spacing: 0.02em", "spacing") for block, _ in blocks if _has_stray_line(block)]
         for box in _boxes(page._page_box):
             tag = getattr(box, "element_tag", "") or ""
             if tag.endswith("::footnote-call") and isinstance(box, boxes.InlineBox):
@@ -227,20 +292,48 @@ def page_fixes(document) -> list:
     for element, number in calls.items():
         blocks, started_before = pages[number]
         if notes.get(element) != number and blocks:
-            fixes.append((blocks[-1][0].element, "widows: 1") if started_before else _break_before(blocks, len(blocks) - 1))
+            fixes.append((blocks[-1][0].element, "widows: 1", "note") if started_before
+                         else _break_before(blocks, len(blocks) - 1))
     for blocks, started_before in pages[:-1]:
         if blocks and not started_before and _keeps_with_next(blocks[-1][0]):
             fixes.append(_break_before(blocks, len(blocks) - 1))
+    for number in range(1, len(pages)):
+        blocks, previous = pages[number][0], pages[number - 1][0]
+        if not blocks or part[blocks[0][0].element] is None or sum(_lines(b) for b, _ in blocks) >= MIN_LINES:
+            continue
+        if previous and part[previous[-1][0].element] is part[blocks[0][0].element]:
+            fixes.append(_carry_over(previous, continued[number], blocks))
     unique = {}
-    for element, declaration in fixes:
-        unique.setdefault(element, declaration)
-    return list(unique.items())
+    for fix in fixes:
+        if fix is not None:
+            unique.setdefault((fix[0], fix[2]), fix)
+    return list(unique.values())
 
 
 _VERBATIM = re.compile(r"(<(pre|textarea|style|script)\b.*?</\2>)", re.S | re.I)
 _BEFORE_CITATION = re.compile(r'\s+(<span class="citation">)')
 _BEFORE_NOTE = re.compile(r'\s*(<span class="footnote">)')
-_SHORT_XREF = re.compile(r'(<a class="xref" [^>]*>)([^<]{1,16})(</a>)')
+_SHORT_XREF = re.compile(r'(<a class="xref[^"]*" [^>]*>)([^<]{1,16})(</a>)')
+_TAG_OR_BRACKET = re.compile(r'<(/?)([a-zA-Z][\w-]*)[^>]*>|[()\[\]]')
+_BLOCK_START = frozenset({"p", "li", "dd", "dt", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "figcaption", "blockquote"})
+
+
+def _mark_bracketed(html: str) -> str:
+    """Give a cross-reference inside brackets the class "bracketed", so that it reads "(spot 8 on page 27)"
+    rather than "(spot 8 (page 27))"."""
+    out, pos, depth = [], 0, 0
+    for m in _TAG_OR_BRACKET.finditer(html):
+        token = m.group(0)
+        if m.group(2):
+            if m.group(2).lower() in _BLOCK_START and not m.group(1):
+                depth = 0
+            elif depth > 0 and token.startswith('<a class="xref"'):
+                out += [html[pos:m.start()], token.replace('class="xref"', 'class="xref bracketed"', 1)]
+                pos = m.end()
+        else:
+            depth = max(0, depth + (1 if token in "([" else -1))
+    out.append(html[pos:])
+    return "".join(out)
 
 
 def typeset(html: str) -> str:
@@ -253,6 +346,7 @@ def typeset(html: str) -> str:
     - A footnote call is tied to the word before it by a word joiner (U+2060), so the
       word and its call move to the next line together.
     - A short cross-reference ("spot 12") is not split between two lines.
+    - A cross-reference inside brackets is marked, so that its page number adds no second bracket.
     """
     pieces = _VERBATIM.split(html)
     out = []
@@ -264,7 +358,7 @@ def typeset(html: str) -> str:
             piece = piece.replace("\r\n", " ").replace("\n", " ")
             piece = _BEFORE_CITATION.sub("\u00a0\\1", piece)
             piece = _BEFORE_NOTE.sub("\u2060\\1", piece)
-            piece = _SHORT_XREF.sub(lambda m: m[1] + m[2].replace(" ", "\u00a0") + m[3], piece)
+            piece = _SHORT_XREF.sub(lambda m: m[1] + m[2].replace(" ", "\u00a0") + m[3], _mark_bracketed(piece))
             out.append(piece)
     return "".join(out)
 

@@ -29,6 +29,16 @@ STYLES = PROJECT / "styles"
 LOCALES = Path(__file__).resolve().parent / "locales"
 GENERIC_FAMILIES = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui"}
 DEFAULT_PRACTICE = "default"
+PAPER_SIZES = {"a4": "A4", "letter": "letter"}
+PAGE_HEIGHTS_MM = {"6x9": 228.6, "a5": 210, "a4": 297, "letter": 279.4}
+# Book trim sizes: CSS page size; top, outer, bottom and inner margins in mm; body text in pt.
+# Each text block is about 118-128 mm wide, 60-75 characters of the body font a line.
+TRIMS = {
+    "6x9": ("6in 9in", 17, 15, 20, 19, 10.5),
+    "a5": ("A5", 16, 13, 19, 17, 10.5),
+    "a4": ("A4", 24, 36, 28, 38, 11.5),
+    "letter": ("letter", 22, 38, 26, 40, 11.5),
+}
 
 
 MAX_LOGO_BYTES = 1_000_000
@@ -62,18 +72,26 @@ class Profile:
         """The logo as a data: URI, so layout never opens the logo file itself."""
         return f"data:{self.logo_type};base64,{base64.b64encode(self.logo).decode()}" if self.logo else None
 
-    def css(self, paper: Optional[str] = None) -> str:
-        """The practice's layer: custom properties over the base stylesheet, and the page size."""
+    def css(self, paper: Optional[str] = None, kind: str = "handout") -> str:
+        """The practice's layer: custom properties over the base stylesheet, and the page size.
+
+        For the book (KIND "book") PAPER is a trim size of ``TRIMS``: the page size, mirrored margins
+        that keep lines at 60-75 characters, and the body text size."""
         p = self.practice
         fam = lambda names: ", ".join(f'"{n}"' if n not in GENERIC_FAMILIES else n for n in names) + ", sans-serif"
-        size = {"a4": "A4", "letter": "letter"}[paper or p.paper]
-        return (
+        root = (
             ":root {\n"
             f"  --primary: {p.colors.primary};\n  --accent: {p.colors.accent};\n  --text: {p.colors.text};\n"
             f"  --font-body: {fam(p.fonts.body)};\n  --font-headings: {fam(p.fonts.headings)};\n"
             "}\n"
-            f"@page {{ size: {size}; }}\n"
         )
+        if kind == "book":
+            size, top, outer, bottom, inner, body = TRIMS[paper or p.book_paper]
+            height = PAGE_HEIGHTS_MM[paper or p.book_paper] - top - bottom
+            return (root + f":root {{ --text-height: {height:.1f}mm; }}\nhtml {{ font-size: {body}pt; }}\n"
+                    f"@page {{ size: {size}; margin: {top}mm {outer}mm {bottom}mm {inner}mm; }}\n"
+                    f"@page :left {{ margin: {top}mm {inner}mm {bottom}mm {outer}mm; }}\n")
+        return root + f"@page {{ size: {PAPER_SIZES[paper or p.paper]}; }}\n"
 
     @property
     def figure_colors(self) -> dict[str, str]:

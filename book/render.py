@@ -27,9 +27,8 @@ from .sources import CITATION, citation_keys
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 HANDOUTS = PROJECT / "handouts"
 
-_md = MarkdownIt("commonmark", {"xhtmlOut": True, "typographer": True, "html": False}).use(footnote_plugin).enable(
-    ["replacements", "smartquotes", "table"]
-)
+_md = MarkdownIt("commonmark", {"xhtmlOut": True, "typographer": True, "html": False, "linkify": True}).use(
+    footnote_plugin).enable(["replacements", "smartquotes", "table", "linkify"])
 _FN_ITEM = re.compile(r'<li id="fn(\d+)" class="footnote-item">(.*?)</li>', re.S)
 _FN_BLOCK = re.compile(r'<hr class="footnotes-sep" />\s*<section class="footnotes">.*?</section>\s*', re.S)
 _FN_REF = re.compile(r'<sup class="footnote-ref"><a href="#fn(\d+)" id="fnref\d+(?::\d+)?">\[\d+\]</a></sup>')
@@ -144,10 +143,32 @@ def press_figure(spot: Spot, target: Target, *, side: str = "right", box_mm=None
 
 
 def overview_figure(book: Book, target: Target, colors: Optional[dict] = None, labels: Optional[dict] = None,
-                    box_mm: Optional[tuple[float, float]] = None) -> Figure:
+                    box_mm: Optional[tuple[float, float]] = None, uid: str = "overview") -> Figure:
     spots = [(s.number, s.location.view, s.location.marker) for s in book.spots]
-    svg = bodymap.overview(spots, colors=colors, uid="overview", labels=labels, box_mm=box_mm)
-    return Figure(target.image("overview", svg), bodymap.overview_description(spots))
+    svg = bodymap.overview(spots, colors=colors, uid=uid, labels=labels, box_mm=box_mm)
+    return Figure(target.image(uid, svg), bodymap.overview_description(spots))
+
+
+# The printed size of the boxes figures are shown in (see styles/book.css: figure.bodymap, figure.overview).
+BOOK_FIGURE_MM = bodymap.SIZES["book"]
+MAP_FIGURE_MM = (112.0, 118.0)
+
+
+def caption(alt: str) -> str:
+    """A figure's caption: the first sentence of its text alternative (where the X is), never the title."""
+    return re.split(r"(?<=\.)\s", alt, maxsplit=1)[0]
+
+
+_GLOSSARY_LIST = re.compile(r"<ul>\s*((?:<li><strong>.*?</strong>:.*?</li>\s*)+)</ul>", re.S)
+_GLOSSARY_ITEM = re.compile(r"<li><strong>(.*?)</strong>:\s*(.*?)</li>", re.S)
+
+
+def definition_list(html: str) -> str:
+    """A glossary's Markdown list of "**Term**: definition" items as a definition list."""
+    def dl(m: re.Match) -> str:
+        items = _GLOSSARY_ITEM.findall(m.group(1))
+        return '<dl class="glossary-list">\n' + "".join(f"<dt>{term}</dt>\n<dd>{text.strip()}</dd>\n" for term, text in items) + "</dl>"
+    return _GLOSSARY_LIST.sub(dl, html)
 
 
 def finder(book: Book) -> list[tuple[str, list[Spot]]]:
@@ -195,6 +216,7 @@ def base_context(book: Optional[Book], profile: Profile, target: Target, for_boo
         "spot_id": spot_id,
         "logo": logo_src(profile, target),
         "branded": branded(profile),
+        "publication_date": local_date(dt.date.fromisoformat(book.meta.date), book.meta.language) if book else None,
     }
 
 
@@ -231,11 +253,12 @@ def book_parts(book: Book, profile: Profile, target: Target) -> list[dict]:
 
     def section(item, role: str) -> None:
         if isinstance(item, Section):
+            prose = markdown(item.body, item.slug, target, citations)
             add(item.slug, item.title, item.kind, "part_section.html", role,
-                prose=markdown(item.body, item.slug, target, citations))
+                prose=definition_list(prose) if item.kind == "glossary" else prose)
         elif item == "map":
             add("map", t["map_title"], "chapter", "part_map.html", role,
-                figure=overview_figure(book, target, colors, t))
+                figure=overview_figure(book, target, colors, t, box_mm=MAP_FIGURE_MM))
         elif item == "finder":
             add("finder", t["finder_title"], "index", "part_finder.html", role, areas=finder(book))
         elif item == "references":
@@ -245,8 +268,10 @@ def book_parts(book: Book, profile: Profile, target: Target) -> list[dict]:
     for item in book.front:
         section(item, "frontmatter")
     for spot in book.spots:
+        figure = spot_figure(spot, target, colors=colors, labels=t,
+                             box_mm=BOOK_FIGURE_MM if target.name == "pdf" else bodymap.SIZES["epub"])
         add(spot_id(spot.number), spot.title, "chapter", "part_spot.html", "bodymatter", spot=spot,
-            figure=spot_figure(spot, target, colors=colors, labels=t),
+            figure=figure, caption=caption(figure.alt),
             press=press_figure(spot, target, box_mm=(42, 42)),
             prose=markdown(spot.body, spot_id(spot.number), target, citations))
     for item in book.back:
@@ -258,7 +283,22 @@ def book_html(book: Book, profile: Profile) -> str:
     """The whole PDF book as one HTML document."""
     target = Target("pdf")
     parts = book_parts(book, profile, target)
-    return environment().get_template("book.html").render(**base_context(book, profile, target, for_book=True), parts=parts)
+    cover = overview_figure(book, target, cover_colors(profile), labels(book.meta.language), uid="cover")
+    return environment().get_template("book.html").render(
+        **base_context(book, profile, target, for_book=True), parts=parts, cover_figure=cover)
+
+
+def cover_html(book: Book, profile: Profile) -> str:
+    """The book's cover alone, as one HTML document (the EPUB's cover image is made from it)."""
+    target = Target("pdf")
+    cover = overview_figure(book, target, cover_colors(profile), labels(book.meta.language), uid="cover")
+    return environment().get_template("cover.html").render(
+        **base_context(book, profile, target, for_book=True), cover_figure=cover)
+
+
+def cover_colors(profile: Profile) -> dict:
+    """The cover's body map: the practice's accent colour for the numbered spots."""
+    return {**profile.figure_colors, "marker": profile.practice.colors.accent}
 
 
 HANDOUT_FIGURE_BOX = (52.0, 80.0)  # mm: the box styles/handout.css gives `figure.bodymap img`

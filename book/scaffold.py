@@ -5,6 +5,7 @@ never drift from what the loader accepts.
 """
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from pydantic import BaseModel
 
 from .errors import Problem, SourceError, display, echo
 from .model import Practice
-from .practice import STYLES
+from .practice import PROJECT, STYLES
 
 
 def _lines(model: type[BaseModel], indent: str = "") -> list[str]:
@@ -38,11 +39,13 @@ def new_practice(name: str, root: Path = STYLES / "practices") -> Path:
     folder = root / name
     if folder.exists():
         raise SourceError([Problem(display(folder), "", "already exists; choose another name")])
+    schema = Path(os.path.relpath(PROJECT / "docs" / "schema" / "practice.schema.json", folder)).as_posix()
     body = [
+        f"# yaml-language-server: $schema={schema}",
         f"# Practice profile '{name}'. State only what differs from the defaults shown in the comments;",
-        "# every field and its default is defined in book/model.py (class Practice).",
-        "# Put the logo (SVG or PNG, at most 4096 x 4096 pixels) in this folder; an optional extra.css here is",
-        "# applied last. Nothing else in the folder is read: templates are not allowed.",
+        "# every field, its default and its meaning: docs/fields.md (generated from book/model.py, class Practice).",
+        "# Put the logo (SVG or PNG, at most 4096 x 4096 pixels) in this folder; an optional extra.css here is applied last.",
+        "# Nothing else in the folder is read: templates are not allowed.",
         "",
         f"name: {name.replace('-', ' ').title()}",
         *[line for line in _lines(Practice) if not line.startswith("# name:")],

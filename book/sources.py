@@ -30,6 +30,45 @@ MAX_SOURCE_BYTES = 1_000_000  # a spot chapter is a few kilobytes
 MAX_NAME = 255  # a file name in book.yaml or practice.yaml
 
 
+COUNT_NAMES = ("spot_count", "spot_count_words", "Spot_count_words")
+COUNT_VARIABLE = re.compile(r"\{\{\s*(spot_count|spot_count_words|Spot_count_words)\s*\}\}")
+
+
+def count_words(n: int, language: str) -> str:
+    """A number in words in the book's language ('fifteen'); digits where no words are known."""
+    from num2words import num2words
+
+    try:
+        return num2words(n, lang=language.replace("-", "_"))
+    except NotImplementedError:
+        try:
+            return num2words(n, lang=language.split("-")[0])
+        except NotImplementedError:
+            return str(n)
+
+
+def fill_counts(text: Optional[str], n: int, language: str) -> Optional[str]:
+    """Replace the spot-count variables: {{ spot_count }} -> 15, {{ spot_count_words }} -> fifteen,
+    {{ Spot_count_words }} -> Fifteen. Nothing in the sources states the number of spots itself."""
+    if not text or "{{" not in text:
+        return text
+    words = count_words(n, language)
+    values = {"spot_count": str(n), "spot_count_words": words, "Spot_count_words": words[:1].upper() + words[1:]}
+    return COUNT_VARIABLE.sub(lambda m: values[m.group(1)], text)
+
+
+def unknown_variables(file: str, field: str, text: Optional[str]) -> list[Problem]:
+    """A {{ name }} left in the text after the spot-count variables were filled in."""
+    import difflib
+
+    out = []
+    for name in re.findall(r"\{\{\s*([^}]*?)\s*\}\}", text or ""):
+        close = difflib.get_close_matches(name, COUNT_NAMES, n=1)
+        out.append(Problem(file, field, f"unknown variable {{{{ {name} }}}}" +
+                           (f"; did you mean `{{{{ {close[0]} }}}}`?" if close else f" (known: {', '.join(COUNT_NAMES)})")))
+    return out
+
+
 def citation_keys(text: str) -> list[str]:
     """The reference keys cited as [@key] or [@a; @b] in Markdown text, in order."""
     return [k.strip().lstrip("@") for m in CITATION.finditer(text) for k in m.group(1).split(";")]
@@ -221,11 +260,40 @@ def read_yaml(path: Path, problems: list[Problem], text: Optional[str] = None, l
     try:
         return parse_yaml(text)
     except yaml.YAMLError as e:
-        # The construct's start (e.g. an unclosed '[') is where the author must look; else the problem's spot.
-        mark = getattr(e, "context_mark", None) or getattr(e, "problem_mark", None)
-        where = f"line {mark.line + 1 + line_offset}" if mark else "YAML"
-        problems.append(Problem(name, where, f"invalid YAML: {getattr(e, 'problem', None) or e}"))
+        problems.append(yaml_problem(name, e, text or "", line_offset))
     return None
+
+
+# Constructs that start before the problem is found: the author must look where they start.
+_OPENED = ("while scanning a quoted scalar", "while parsing a flow", "while scanning a block scalar",
+           "while scanning a double-quoted", "while scanning a single-quoted")
+
+
+def yaml_problem(name: str, e: yaml.YAMLError, text: str, line_offset: int = 0) -> Problem:
+    """A YAML syntax error as one Problem: the line where the mistake starts and, for the usual traps,
+    what to do about it."""
+    problem, context = getattr(e, "problem", None) or str(e), getattr(e, "context", None) or ""
+    mark = getattr(e, "problem_mark", None)
+    if context.startswith(_OPENED) and getattr(e, "context_mark", None):
+        mark = e.context_mark
+    line = mark.line if mark else None
+    source = text.splitlines()[line] if line is not None and line < len(text.splitlines()) else ""
+    value = source.split(":", 1)[1].strip() if ":" in source else source.strip()
+    hint = ""
+    if context.startswith("while parsing a flow"):
+        hint = "; a `[` or `{` opened on this line is not closed"
+    elif context.startswith(_OPENED):
+        hint = "; a quote opened on this line is not closed"
+    elif "{{" in source:
+        hint = "; put text containing `{{ ... }}` in quotes"
+    elif problem.startswith("mapping values are not allowed"):
+        hint = "; put text containing `: ` in quotes, e.g. summary: \"Note: press gently.\""
+    elif "'\\t'" in problem or "\t" in source[: len(source) - len(source.lstrip())]:
+        hint = "; indent with spaces, not tabs"
+    elif value[:1] in ("[", "{", "*", "&", "!", "%", "@", "`") and not context.startswith(_OPENED):
+        hint = f"; text starting with `{value[:1]}` must be in quotes"
+    where = f"line {line + 1 + line_offset}" if line is not None else "YAML"
+    return Problem(name, where, f"invalid YAML: {problem}{hint}")
 
 
 def split_front_matter(path: Path, problems: list[Problem], root: Optional[Path] = None) -> tuple[Any, str]:
@@ -288,7 +356,7 @@ def validate(model: type[BaseModel], data: Any, path: Path, problems: list[Probl
     try:
         return model.model_validate({**data, **extra})
     except ValidationError as e:
-        problems.extend(pydantic_problems(display(path), e))
+        problems.extend(pydantic_problems(display(path), e, model=model))
         return None
     except RecursionError:
         problems.append(Problem(display(path), "(top level)", "nested too deeply"))
@@ -352,12 +420,29 @@ def load_section(path: Path, problems: list[Problem], root: Optional[Path] = Non
     return Section(**meta.model_dump(), slug=slug, source=path, body=body)
 
 
+def landmark_positions(view: str) -> dict[str, tuple[float, float]]:
+    """Each landmark of a view at its [x, y] in percent of the view (the body's right side), as a
+    chapter's ``location.marker`` may give it."""
+    from .bodymap.views import VIEW_DATA
+
+    v = VIEW_DATA[view]
+    return {name: (round(lm.x / v.width * 100, 1), round(lm.y / v.height * 100, 1)) for name, lm in v.landmarks.items()}
+
+
+def nearest_landmarks(view: str, marker, n: int = 3) -> list[tuple[str, tuple[float, float]]]:
+    x, y = marker
+    return sorted(landmark_positions(view).items(), key=lambda kv: (kv[1][0] - x) ** 2 + (kv[1][1] - y) ** 2)[:n]
+
+
 def load_spot(path: Path, problems: list[Problem], root: Optional[Path] = None) -> Optional[Spot]:
     meta, body = read_source(path, SpotMeta, problems, root)
     if meta is None:
         return None
     loc, ref = meta.location, meta.referral
     for field, msg in bodymap.validate(loc.view, loc.marker, ref.essential, ref.spillover, meta.muscles[0]):
+        if field == "location.marker" and "outside the body outline" in msg:
+            msg += "; nearest landmarks: " + ", ".join(
+                f"{name} [{x:g}, {y:g}]" for name, (x, y) in nearest_landmarks(loc.view, loc.marker))
         problems.append(Problem(display(path), field, msg))
     return Spot(**meta.model_dump(), source=path, body=body)
 
@@ -390,7 +475,7 @@ def load(chapters: Path) -> Book:
             try:
                 references[str(key)] = Reference.model_validate(entry or {})
             except ValidationError as e:
-                problems.extend(pydantic_problems(display(ref_path), e, prefix=f"{key}."))
+                problems.extend(pydantic_problems(display(ref_path), e, prefix=f"{key}.", model=Reference))
     elif raw_refs:
         problems.extend(wrong)
 
@@ -470,6 +555,16 @@ def load(chapters: Path) -> Book:
                 problems.append(Problem(display(item.source), f"(spot:{target})", "link to a spot that does not exist"))
 
     if problems or meta is None or cautions is None:
+        raise SourceError(problems)
+    n, lang = len(spots), meta.language
+    meta = meta.model_copy(update={"subtitle": fill_counts(meta.subtitle, n, lang),
+                                   "description": fill_counts(meta.description, n, lang)})
+    for item in [*spots, *(x for x in front + back if isinstance(x, Section))]:
+        item.body = fill_counts(item.body, n, lang)
+        problems += unknown_variables(display(item.source), "text", item.body)
+    problems += unknown_variables(display(meta_path), "subtitle", meta.subtitle)
+    problems += unknown_variables(display(meta_path), "description", meta.description)
+    if problems:
         raise SourceError(problems)
     log.debug("loaded %d spots from %s", len(spots), chapters)
     return Book(meta=meta, front=front, spots=spots, back=back, references=references, cautions=cautions,

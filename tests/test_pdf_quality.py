@@ -216,12 +216,12 @@ def test_footnotes_are_on_their_calls_page(books, long_book):
 
 def body_lines(page):
     """The lines of a page's main text, top to bottom: [(top, text, is a heading)], without the running
-    head, the page number and the footnotes (all set smaller than the text). Headings are the lines set
-    in bold and larger than the text."""
+    head and the footnotes (set smaller than the text) and the page number (in the foot margin). The map's
+    key counts, though set small. Headings are the lines set in bold and larger than the text."""
     words = page.extract_words(extra_attrs=["size", "fontname"], keep_blank_chars=False)
     lines: dict = {}
     for w in words:
-        if w["size"] < 10:
+        if w["size"] < 8.4 or w["top"] > page.height - 20 * 72 / 25.4:
             continue
         lines.setdefault(round(w["top"]), []).append(w)
     return [(top, " ".join(w["text"] for w in ws), all(w["size"] > 10.6 and "Bold" in w["fontname"] for w in ws))
@@ -250,8 +250,8 @@ def test_long_text_is_hyphenated_in_the_books_language(long_book):
 def test_cross_references_and_finder_give_page_numbers(books):
     texts = page_texts(books["pdf/ua-1"])
     spot = {title: page for title, page in toc_lines(texts)}
-    assert f"See spot 2 (p. {spot['The low back corner']})" in texts[spot["Introduction"] - 1]
-    assert f"Compare spot 1 (p. {spot['The outer thigh']})" in texts[spot["The low back corner"] - 1]
+    assert f"See spot 2 (page {spot['The low back corner']})" in texts[spot["Introduction"] - 1]
+    assert f"Compare spot 1 (page {spot['The outer thigh']})" in texts[spot["The low back corner"] - 1]
     finder = texts[spot["Where does it hurt?"] - 1]
     entries = [m.groups() for m in re.finditer(r"Spot (\d), .*?[ .]+(\d+)$", finder, re.M)]
     assert entries and all(int(page) == spot[{"1": "The outer thigh", "2": "The low back corner"}[n]]

@@ -42,7 +42,7 @@ VIEWS: tuple[str, ...] = ("front", "back", "side", "head", "sole")
 SIDES = ("right", "left", "both")
 SIZES = {  # printed box (width, height) in mm each output gives a spot's figure
     "handout": (90.0, 115.0),
-    "book": (50.0, 80.0),  # the column styles/book.css gives figure.bodymap
+    "book": (44.0, 66.0),  # the box styles/book.css gives figure.bodymap
     "epub": (80.0, 110.0),
 }
 
