@@ -70,7 +70,7 @@ def parser() -> argparse.ArgumentParser:
                    help="the printed box the figure is laid out for (default: handout)")
     f.add_argument("-o", "--output", type=Path, required=True, help="output file: .svg, or .png (300 dpi)")
 
-    sub.add_parser("regions", help="list the body views, region names and landmarks chapters may use")
+    sub.add_parser("regions", help="list the body views, region names, landmarks and muscles chapters may use")
 
     pr = sub.add_parser("practice", help="practice profiles")
     prs = pr.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -104,7 +104,8 @@ def run(args, started: float) -> int:
 
     if args.command == "regions":
         for view in bodymap.VIEWS:
-            print(f"{view}:\n  regions: {', '.join(sorted(bodymap.regions(view)))}\n  landmarks: {', '.join(sorted(bodymap.landmarks(view)))}")
+            print(f"{view}:\n  regions: {', '.join(sorted(bodymap.regions(view)))}\n  landmarks: {', '.join(sorted(bodymap.landmarks(view)))}"
+                  f"\n  muscles: {', '.join(sorted(bodymap.muscles(view)))}")
         return 0
     if args.command == "practice":
         from book.scaffold import new_practice
