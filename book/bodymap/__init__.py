@@ -340,6 +340,8 @@ def _panel_svg(p: Panel, mm: _Mm, uid: str, clip_id: str, colors: dict) -> str:
     out += [f'<path class="body" d="{d}" fill="{SKIN}" stroke="none"/>' for d in overlays]
     if p.muscle:
         out.append(f'<path class="muscle" d="{shapes.curve_d(p.muscle, mm.geom)}" fill="{MUSCLE}" stroke="none"/>')
+        out.append(f'<path class="fibres" d="{shapes.fibres_d([mm.geom(m) for m in p.muscle], 1.1)}" fill="none" '
+                   f'stroke="{MUSCLE_EDGE}" stroke-width="0.12" stroke-opacity="0.55" stroke-linecap="round"/>')
     for kind, polys, fill in (("spillover", p.spillover, f"url(#{uid}dots)"), ("essential", p.essential, _esc(colors["essential"]))):
         if polys:
             out.append(f'<path class="zone {kind}" d="{shapes.curve_d(polys, mm.geom)}" fill="{fill}" stroke="none"/>')

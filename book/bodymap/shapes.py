@@ -83,5 +83,32 @@ def curve_d(polys: Iterable[Polygon], to_mm: Callable[[Polygon], Polygon]) -> st
     return " ".join(out)
 
 
+def fibres_d(polys: Iterable[Polygon], spacing: float) -> str:
+    """Straight lines `spacing` apart along each shape's long axis, clipped to it: a muscle's grain."""
+    import math
+
+    from shapely.geometry import LineString
+
+    out = []
+    for p in polys:
+        ring = list(p.minimum_rotated_rectangle.exterior.coords)
+        edges = [(ring[i], ring[i + 1]) for i in range(2)]
+        (a, b) = max(edges, key=lambda e: math.dist(*e))
+        ux, uy = (b[0] - a[0]) / math.dist(a, b), (b[1] - a[1]) / math.dist(a, b)
+        cx, cy = p.centroid.x, p.centroid.y
+        reach = math.dist(a, b) + max(math.dist(*e) for e in edges)
+        k = -reach
+        while k <= reach:
+            ox, oy = cx - uy * k, cy + ux * k
+            line = LineString([(ox - ux * reach, oy - uy * reach), (ox + ux * reach, oy + uy * reach)])
+            cut = line.intersection(p.buffer(-spacing * 0.4))
+            for seg in getattr(cut, "geoms", [cut]):
+                if seg.geom_type == "LineString" and seg.length > spacing:
+                    (x0, y0), (x1, y1) = seg.coords[0], seg.coords[-1]
+                    out.append(f"M{_n(x0)} {_n(y0)} L{_n(x1)} {_n(y1)}")
+            k += spacing
+    return " ".join(out)
+
+
 def rect_d(x0: float, y0: float, x1: float, y1: float) -> str:
     return f"M{_n(x0)} {_n(y0)} H{_n(x1)} V{_n(y1)} H{_n(x0)} Z"
