@@ -15,7 +15,7 @@ from shapely.ops import unary_union
 from .geometry import _n, flatten, path_d
 
 ROUND = 9.0  # view units: how much a zone's corners are rounded
-CLOSE = 8.0  # view units: gaps and notches narrower than twice this between a zone's regions are filled
+CLOSE = 12.0  # view units: gaps and notches narrower than twice this between a zone's regions are filled
 INSET = 0.8  # view units: a zone stays this far inside the outline, so its smoothed curve does too
 
 
