@@ -76,7 +76,7 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("--press", action="store_true", help="the how-to-press picture instead of the body map (.svg or .png)")
     f.add_argument("-o", "--output", type=Path, required=True, help="output file: .svg, or .png (300 dpi)")
 
-    sub.add_parser("regions", help="list the body views, region names and landmarks (with their [x, y]) chapters may use")
+    sub.add_parser("regions", help="list the body views, region names and landmarks (with their [x, y]) and muscles chapters may use")
 
     sc = sub.add_parser("schema", help="write JSON Schema files (docs/schema/) and the field reference (docs/fields.md)")
     sc.add_argument("--docs", type=Path, default=ROOT / "docs", help="docs folder (default: docs/)")
@@ -136,6 +136,7 @@ def run(args, started: float) -> int:
             print(f"{view}:\n  regions: {', '.join(sorted(bodymap.regions(view)))}\n  landmarks ([x, y] in percent):")
             for name, (x, y) in sorted(landmark_positions(view).items()):
                 print(f"    {name}: [{x:g}, {y:g}]")
+            print(f"  muscles: {', '.join(sorted(bodymap.muscles(view)))}")
         return 0
     if args.command == "schema":
         from book import schema

@@ -44,6 +44,7 @@ SIZES = {  # printed box (width, height) in mm each output gives a spot's figure
     "handout": (90.0, 115.0),
     "book": (44.0, 66.0),  # the box styles/book.css gives figure.bodymap
     "epub": (80.0, 110.0),
+    "map": (170.0, 165.0),  # the book's map of all spots: the text column of an A4 page
 }
 
 DEFAULT_COLORS = {k: getattr(Colors(), k) for k in ("marker", "essential", "spillover")}  # defaults live in model.py
@@ -339,6 +340,8 @@ def _panel_svg(p: Panel, mm: _Mm, uid: str, clip_id: str, colors: dict) -> str:
     out += [f'<path class="body" d="{d}" fill="{SKIN}" stroke="none"/>' for d in overlays]
     if p.muscle:
         out.append(f'<path class="muscle" d="{shapes.curve_d(p.muscle, mm.geom)}" fill="{MUSCLE}" stroke="none"/>')
+        out.append(f'<path class="fibres" d="{shapes.fibres_d([mm.geom(m) for m in p.muscle], 1.1)}" fill="none" '
+                   f'stroke="{MUSCLE_EDGE}" stroke-width="0.12" stroke-opacity="0.55" stroke-linecap="round"/>')
     for kind, polys, fill in (("spillover", p.spillover, f"url(#{uid}dots)"), ("essential", p.essential, _esc(colors["essential"]))):
         if polys:
             out.append(f'<path class="zone {kind}" d="{shapes.curve_d(polys, mm.geom)}" fill="{fill}" stroke="none"/>')
@@ -443,7 +446,7 @@ def figure(view, marker, essential, spillover, side="right", colors=None, uid=""
         parts.append(_panel_svg(p, mm, uid, f"frame{i}", colors))
         if labelled:
             parts.append(f'<text class="view-label" x="{_n(x + fw * s / 2)}" y="{_n(LABEL * 1.05)}" text-anchor="middle" '
-                         f'font-family="sans-serif" font-size="{LABEL}" font-weight="bold" fill="#1a1a1a">'
+                         f'font-family="sans-serif" font-size="{LABEL}" fill="#1a1a1a">'
                          f'{_esc(labels.get(p.view.name, p.view.name))}</text>')
         crosses += [_cross(*mm.pt(mx, my), _esc(colors["marker"])) for mx, my in p.marks]
         x += fw * s + GAP
@@ -533,7 +536,7 @@ def overview(spots: list[tuple[int, str, object]], colors=None, uid="", labels=N
     colors = {**DEFAULT_COLORS, **(colors or {})}
     labels = {**DEFAULT_LABELS, **(labels or {})}
     uid = f"{uid}-" if uid and not uid.endswith("-") else uid
-    w, h = box_mm or (120.0, 126.0)
+    w, h = box_mm or SIZES["map"]
     label_h = LABEL * 1.45
     s = min((w - GAP) / 400, (h - label_h) / 400)
     clips, parts = {}, []
@@ -558,7 +561,7 @@ def overview(spots: list[tuple[int, str, object]], colors=None, uid="", labels=N
                         f'font-size="3" font-weight="bold" fill="white">{number}</text>')
         parts.append(_panel_svg(p, mm, uid, name, colors)
                      + f'<text x="{_n(x + 100 * s)}" y="{_n(LABEL * 1.05)}" text-anchor="middle" font-family="sans-serif" '
-                     f'font-size="{LABEL}" font-weight="bold" fill="#1a1a1a">{_esc(labels[name])}</text>'
+                     f'font-size="{LABEL}" fill="#1a1a1a">{_esc(labels[name])}</text>'
                      + f'<g class="spots">{"".join(dots)}</g>')
         x += 200 * s + GAP
     return _svg(w, label_h + 400 * s, "Body map: all spots", overview_description(spots), _defs(uid, colors, clips) + "".join(parts))

@@ -15,7 +15,7 @@ from shapely.ops import unary_union
 from .geometry import _n, flatten, path_d
 
 ROUND = 9.0  # view units: how much a zone's corners are rounded
-CLOSE = 8.0  # view units: gaps and notches narrower than twice this between a zone's regions are filled
+CLOSE = 12.0  # view units: gaps and notches narrower than twice this between a zone's regions are filled
 INSET = 0.8  # view units: a zone stays this far inside the outline, so its smoothed curve does too
 
 
@@ -80,6 +80,33 @@ def curve_d(polys: Iterable[Polygon], to_mm: Callable[[Polygon], Polygon]) -> st
             pts = list(ring.coords)[:-1]
             if len(pts) >= 3:
                 out.append(path_d(pts))
+    return " ".join(out)
+
+
+def fibres_d(polys: Iterable[Polygon], spacing: float) -> str:
+    """Straight lines `spacing` apart along each shape's long axis, clipped to it: a muscle's grain."""
+    import math
+
+    from shapely.geometry import LineString
+
+    out = []
+    for p in polys:
+        ring = list(p.minimum_rotated_rectangle.exterior.coords)
+        edges = [(ring[i], ring[i + 1]) for i in range(2)]
+        (a, b) = max(edges, key=lambda e: math.dist(*e))
+        ux, uy = (b[0] - a[0]) / math.dist(a, b), (b[1] - a[1]) / math.dist(a, b)
+        cx, cy = p.centroid.x, p.centroid.y
+        reach = math.dist(a, b) + max(math.dist(*e) for e in edges)
+        k = -reach
+        while k <= reach:
+            ox, oy = cx - uy * k, cy + ux * k
+            line = LineString([(ox - ux * reach, oy - uy * reach), (ox + ux * reach, oy + uy * reach)])
+            cut = line.intersection(p.buffer(-spacing * 0.4))
+            for seg in getattr(cut, "geoms", [cut]):
+                if seg.geom_type == "LineString" and seg.length > spacing:
+                    (x0, y0), (x1, y1) = seg.coords[0], seg.coords[-1]
+                    out.append(f"M{_n(x0)} {_n(y0)} L{_n(x1)} {_n(y1)}")
+            k += spacing
     return " ".join(out)
 
 

@@ -270,9 +270,9 @@ HEAD_REGIONS = {
 }
 HEAD_LANDMARKS = {
     "masseter": Landmark(116, 114, "on the {side}jaw muscle, in front of the ear and below the cheekbone",
-                         ("front", 84.5, 50)),
+                         ("front", 86.5, 52)),
     "suboccipitals": Landmark(68, 128, "at the base of the skull, just beside the spine",
-                              ("back", 108, 52)),
+                              ("back", 107, 57)),
 }
 
 # ---------------------------------------------------------------- sole (right foot from below, big toe on the viewer's right)
