@@ -236,7 +236,7 @@ def book_parts(book: Book, profile: Profile, target: Target) -> list[dict]:
     for spot in book.spots:
         add(spot_id(spot.number), spot.title, "chapter", "part_spot.html", "bodymatter", spot=spot,
             figure=spot_figure(spot, target, colors=colors, labels=t),
-            press=press_figure(spot, target, box_mm=(42, 42)),
+            press=press_figure(spot, target, box_mm=(45, 45)),
             prose=markdown(spot.body, spot_id(spot.number), target, citations))
     for item in book.back:
         section(item, "backmatter")
