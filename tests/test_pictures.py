@@ -55,13 +55,14 @@ def test_a_place_the_pose_does_not_show_is_an_error(tmp_path, capsys):
 
 
 def _cases():
-    return [(n, i, side) for n, s in SPOTS.items() for i in range(len(s.press.picture)) for side in ("right", "left")]
+    return [(n, i, side, box) for n, s in SPOTS.items() for i in range(len(s.press.picture))
+            for side, box in (("right", (50, 50)), ("left", (50, 50)), ("right", (45, 45)), ("left", (60, 60)))]
 
 
-@pytest.mark.parametrize("n,i,side", _cases())
-def test_the_tool_touches_the_body_outline_at_handout_size(n, i, side):
+@pytest.mark.parametrize("n,i,side,box", _cases())
+def test_the_tool_touches_the_body_outline_at_handout_size(n, i, side, box):
     pic = SPOTS[n].press.picture[i]
-    s = pictures.scene(pic, side, HANDOUT_MM)
+    s = pictures.scene(pic, side, box)
     mm = s.extra["k"]  # body units per printed millimetre
     contact = Point(s.contact)
     assert s.outline().boundary.distance(contact) / mm <= 2.0, "the place is hidden inside the drawn body"
@@ -78,6 +79,7 @@ def test_the_tool_touches_the_body_outline_at_handout_size(n, i, side):
     x, y, w, h = s.frame
     assert x < contact.x < x + w and y < contact.y < y + h
     assert s.arrow is not None, "no room for the push arrow"
+    assert s.roll is not None or not pic.roll, "no room for the roll arrow"
 
 
 def _pairs(d: str) -> list[tuple[float, float]]:
@@ -197,3 +199,23 @@ def test_a_magnifier_sits_in_free_space_and_shows_the_spot(n):
     assert not lens.intersects(s.shapes()), "the magnifier covers the figure"
     assert not lens.intersects(LineString(s.arrow).buffer(1.3 * s.extra["k"])), "the magnifier covers the arrow"
     assert Point(wx, wy).buffer(rw).contains(Point(s.contact)) and (not s.ball or Point(wx, wy).buffer(rw).contains(Point(s.ball)))
+
+
+def test_each_handout_page_gets_its_press_picture_for_the_side_treated(monkeypatch):
+    import jinja2
+    from book.practice import load as load_profile
+    from book.render import Personal, handout_html
+
+    seen = {}
+    render = jinja2.Template.render
+
+    def spy(self, *args, **kwargs):
+        if self.name == "handout.html":
+            seen.update(kwargs)
+        return render(self, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Template, "render", spy)
+    handout_html(BOOK, [SPOTS[2], SPOTS[9]], load_profile(None), Personal(side="left"))
+    pages = seen["pages"]
+    assert [p["press_figure"].alt for p in pages] == [pictures.describe(SPOTS[n].press.picture, "left") for n in (2, 9)]
+    assert all(p["press_figure"].src.startswith("data:image/svg+xml;base64,") for p in pages)
