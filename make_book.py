@@ -70,6 +70,14 @@ def parser() -> argparse.ArgumentParser:
 
     sub.add_parser("regions", help="list the body views, region names and landmarks chapters may use")
 
+    sv = sub.add_parser("serve", help="run the clinic desk: a local web app to make, save and reprint handouts")
+    common(sv, paper=False)
+    sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this computer only)")
+    sv.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    sv.add_argument("--data", type=Path, default=Path("var"), help="folder for the database and session key (default: var/)")
+    sv.add_argument("--allow-remote", action="store_true",
+                    help="allow a non-loopback --host; needs the DESK_PASSWORD environment variable")
+
     pr = sub.add_parser("practice", help="practice profiles")
     prs = pr.add_subparsers(dest="action", required=True, metavar="ACTION")
     new = prs.add_parser("new", help="scaffold a commented profile in styles/practices/NAME/")
@@ -136,7 +144,21 @@ def run(args, started: float) -> int:
         return 0
     if args.command == "handout":
         return handout(args, job, started)
+    if args.command == "serve":
+        return serve(args, job)
     return 1
+
+
+def serve(args, job) -> int:
+    """Check the address and the password before anything starts, then run the desk until Ctrl-C."""
+    import os
+
+    from book.desk import serve as desk
+
+    password = os.environ.get("DESK_PASSWORD") or None
+    desk.check_bind(args.host, args.allow_remote, password)
+    desk.run(job, host=args.host, port=args.port, data=args.data, password=password)
+    return 0
 
 
 def handout(args, job, started: float) -> int:

@@ -27,6 +27,7 @@ from .sources import CITATION, citation_keys
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 HANDOUTS = PROJECT / "handouts"
+DESK_TEMPLATES = Path(__file__).resolve().parent / "desk" / "templates"  # the clinic desk's pages, as "desk/NAME"
 
 _md = MarkdownIt("commonmark", {"xhtmlOut": True, "typographer": True, "html": False}).use(footnote_plugin).enable(
     ["replacements", "smartquotes", "table"]
@@ -143,10 +144,11 @@ def finder(book: Book) -> list[tuple[str, list[Spot]]]:
 
 @functools.lru_cache(maxsize=None)
 def environment(practice_folder: Optional[Path] = None) -> jinja2.Environment:
-    """The one Jinja environment: search path [practice override, handouts, book templates]."""
+    """The one Jinja environment: search path [practice override, handouts, book templates], and desk/ pages."""
     paths = [p for p in ((practice_folder / "templates") if practice_folder else None, HANDOUTS, TEMPLATES) if p]
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(p) for p in paths]),
+        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader([str(p) for p in paths]),
+                                    jinja2.PrefixLoader({"desk": jinja2.FileSystemLoader(str(DESK_TEMPLATES))})]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

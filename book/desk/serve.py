@@ -1,0 +1,43 @@
+"""Starting the desk: the bind check, then uvicorn."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Optional
+
+from ..build import Job
+from ..errors import Problem, SourceError
+from .app import Settings, create_app
+from .service import Compiler, loopback
+
+log = logging.getLogger("book.desk")
+MIN_PASSWORD = 8
+
+
+def check_bind(host: str, allow_remote: bool, password: Optional[str]) -> None:
+    """Loopback needs nothing; any other address needs --allow-remote and a DESK_PASSWORD."""
+    if loopback(host):
+        return
+    if not allow_remote:
+        raise SourceError([Problem("command line", "--host", f"{host!r} is reachable from other computers; "
+                                   "add --allow-remote and set DESK_PASSWORD to allow that")])
+    if not password:
+        raise SourceError([Problem("command line", "DESK_PASSWORD",
+                                   f"--allow-remote on {host!r} needs a password in the DESK_PASSWORD environment variable")])
+    if len(password) < MIN_PASSWORD:
+        raise SourceError([Problem("command line", "DESK_PASSWORD", f"must be at least {MIN_PASSWORD} characters")])
+
+
+def build_app(job: Job, host: str, data: Path, password: Optional[str] = None, workers: Optional[int] = None):
+    compiler = Compiler(job, workers=workers)
+    settings = Settings(data=data, password=password, allowed_hosts=None if loopback(host) else ["*"])
+    return create_app(compiler, settings)
+
+
+def run(job: Job, host: str, port: int, data: Path, password: Optional[str] = None) -> None:
+    import uvicorn
+
+    app = build_app(job, host, data, password)
+    shown = f"[{host}]" if ":" in host else host
+    log.info("the desk is at http://%s:%d/ (Ctrl-C stops it)", shown, port)
+    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False, proxy_headers=False)
