@@ -133,6 +133,11 @@ def test_click_the_body_map(server, page):
     assert page.url.endswith("/packets/new")  # htmx filled the list in place
     found = result.get_by_role("link").all_inner_texts()
     assert spot_label(2) in found and spot_label(12) in found
+    marked = page.locator("li.match input").evaluate_all("boxes => boxes.map(b => b.value)")
+    assert "2" in marked and "12" in marked and "10" not in marked  # the checklist marks them too
+    result.get_by_role("link", name=spot_label(12)).click()
+    page.get_by_label(spot_label(12)).check()
+    assert page.get_by_label(spot_label(12)).is_checked()
     assert axe_problems(page) == []
 
 

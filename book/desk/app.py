@@ -338,8 +338,9 @@ def create_app(compiler: Compiler, settings: Settings, database_url: Optional[st
         """htmx: the spots that send pain to one area of the body map."""
         area_id = request.query_params.get("area", "")
         area = next((a for a in compiler.map_areas() if a["id"] == area_id), None)
-        return page(request, "_area.html", 200 if area else 422, area=area, area_id=area_id,
-                    names={s.number: s.plain_name for s in compiler.spots})
+        chosen = {"spots": request.query_params.getlist("spots")}
+        return page(request, "_area.html", 200 if area else 422, area=area, area_id=area_id, errors={},
+                    names={s.number: s.plain_name for s in compiler.spots}, spots=spot_rows(chosen, area), oob_spots=True)
 
     async def packet_preview_fragment(request: Request):
         """htmx: the preview image for the form's current values, or its errors."""
