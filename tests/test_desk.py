@@ -141,6 +141,16 @@ def test_clients_add_search_edit_export_delete(desk):
     assert [c["name"] for c in desk.get("/api/clients").json()] == ["Ben Okafor"]
 
 
+def test_deleted_clients_are_gone_from_the_sqlite_file(compiler, tmp_path, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    with make_client(compiler, tmp_path / "var") as desk:
+        cid = add_client(desk, "Zora Quintero-Whitfield")
+        assert make_packet(desk, client="Zora Quintero-Whitfield", notes="Private note 4711.").status_code == 200
+        desk.post(f"/clients/{cid}/delete", data={"csrf": token(desk), "confirm": "yes"})
+    raw = (tmp_path / "var" / "desk.sqlite3").read_bytes()
+    assert b"Quintero-Whitfield" not in raw and b"Private note 4711" not in raw
+
+
 def test_client_name_is_required(desk):
     r = desk.post("/clients", data={"name": "  ", "csrf": token(desk)})
     assert r.status_code == 422
@@ -172,7 +182,8 @@ def test_make_handout_saves_and_reprints_the_identical_pdf(desk):
     dates = [td.text_content() for td in page.xpath("//table//tbody/tr[not(@class='notes')]/td[1]")]
     assert dates == ["2026-03-05", "2026-03-04"]  # newest first
     reprint = page.xpath("//a[starts-with(normalize-space(.), 'Reprint')]/@href")[-1]
-    again = desk.get(reprint)
+    desk.post(f"/clients/{clients[0]['id']}", data={"name": "Ana Souza-Lima", "csrf": token(desk)})
+    again = desk.get(reprint)  # the same bytes, even after the client was renamed
     assert again.status_code == 200 and again.content == r.content
 
 
@@ -304,6 +315,12 @@ def test_api_body_must_be_json(desk):
     r = desk.post("/api/packets", content=b"spots=1", headers={"content-type": "application/json"})
     assert r.status_code == 422 and r.json()["errors"] == {"body": "not JSON"}
     assert desk.post("/api/packets", json=[1, 2]).status_code == 422
+    # A cross-site form can post text/plain that happens to be JSON; the API refuses anything but JSON.
+    add_client(desk, "Ana Souza")
+    forged = b'{"spots": [1], "client": "Ana Souza", "notes": "=x"}'
+    r = desk.post("/api/packets", content=forged, headers={"content-type": "text/plain"})
+    assert r.status_code == 415 and "content-type" in r.json()["errors"]
+    assert desk.get("/api/clients").json()[0]["packets"] == 0
 
 
 # ------------------------------------------------------------------ safety

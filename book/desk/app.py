@@ -196,7 +196,7 @@ def create_app(compiler: Compiler, settings: Settings, database_url: Optional[st
 
     def store(s, client: db.Client, req: PacketRequest) -> db.Packet:
         p = req.personal
-        packet = db.Packet(client=client, side=p.side, hold_low=p.hold_seconds[0] if p.hold_seconds else None,
+        packet = db.Packet(client=client, printed_name=p.client or client.name, side=p.side, hold_low=p.hold_seconds[0] if p.hold_seconds else None,
                            hold_high=p.hold_seconds[1] if p.hold_seconds else None, times_per_day=p.times_per_day,
                            notes=p.notes, therapist=p.therapist, date=p.date, practice=compiler.practice_name,
                            paper=req.paper)
@@ -217,7 +217,7 @@ def create_app(compiler: Compiler, settings: Settings, database_url: Optional[st
         return f"{safe_name(req.personal.client or 'handout')}-{'-'.join(safe_name(k) for k in req.keys)}.pdf"
 
     def packet_request(packet: db.Packet) -> PacketRequest:
-        return compiler.check({"client": packet.client.name, "spots": [str(n) for n in packet.spot_numbers],
+        return compiler.check({"client": packet.printed_name, "spots": [str(n) for n in packet.spot_numbers],
                                "side": packet.side, "hold": f"{packet.hold_low}-{packet.hold_high}" if packet.hold_low else "",
                                "times_per_day": str(packet.times_per_day or ""), "notes": packet.notes or "",
                                "therapist": packet.therapist or "", "date": packet.date.isoformat(),
@@ -295,7 +295,8 @@ def create_app(compiler: Compiler, settings: Settings, database_url: Optional[st
         with Session() as s:
             client = client_or_404(s, cid)
             body = {"id": client.id, "name": client.name, "created": client.created.isoformat(),
-                    "packets": [{"id": p.id, "created": p.created.isoformat(), "date": p.date.isoformat(),
+                    "packets": [{"id": p.id, "printed_name": p.printed_name, "created": p.created.isoformat(),
+                                 "date": p.date.isoformat(),
                                  "spots": p.spot_numbers, "side": p.side,
                                  "hold_seconds": list(p.hold) if p.hold else None, "times_per_day": p.times_per_day,
                                  "notes": p.notes, "therapist": p.therapist, "practice": p.practice, "paper": p.paper}
@@ -497,6 +498,11 @@ def create_app(compiler: Compiler, settings: Settings, database_url: Optional[st
         return JSONResponse([{"id": c.id, "name": c.name, "packets": n} for c, n in rows])
 
     async def api_packets(request: Request):
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind != "application/json":  # a cross-site form cannot send this type without the browser asking first
+            return JSONResponse({"detail": "send the body as application/json",
+                                 "errors": {"content-type": f"must be application/json, got {kind or 'none'!r}"}},
+                                status_code=415)
         try:
             body = await request.json()
         except (ValueError, UnicodeDecodeError):

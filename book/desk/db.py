@@ -39,6 +39,7 @@ class Packet(Base):
     __tablename__ = "packets"
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    printed_name: Mapped[str] = mapped_column(String(60))  # the name on the pages, kept if the client is renamed
     created: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
     side: Mapped[str] = mapped_column(String(5))
     hold_low: Mapped[Optional[int]] = mapped_column(Integer)
@@ -47,7 +48,7 @@ class Packet(Base):
     notes: Mapped[Optional[str]] = mapped_column(Text)
     therapist: Mapped[Optional[str]] = mapped_column(String(60))
     date: Mapped[dt.date] = mapped_column(Date)
-    practice: Mapped[str] = mapped_column(String(200))
+    practice: Mapped[str] = mapped_column(Text)
     paper: Mapped[str] = mapped_column(String(10))
     client: Mapped[Client] = relationship(back_populates="packets")
     spots: Mapped[list["PacketSpot"]] = relationship(cascade="all, delete-orphan", passive_deletes=True,
@@ -88,9 +89,11 @@ def database_url(data: Path, url: Optional[str] = None) -> str:
     return f"sqlite:///{path}"
 
 
-def _sqlite_foreign_keys(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """Foreign keys on (deleting a client deletes their packets); deleted rows overwritten on disk."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -98,7 +101,7 @@ def connect(url: str) -> tuple[Engine, sessionmaker]:
     """An engine migrated to the newest schema, and its session factory."""
     engine = create_engine(url, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_foreign_keys)
+        event.listen(engine, "connect", _sqlite_pragmas)
     migrate(engine)
     return engine, sessionmaker(engine, expire_on_commit=False)
 

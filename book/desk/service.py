@@ -12,12 +12,14 @@ import csv
 import dataclasses
 import datetime as dt
 import io
+import logging
 import os
 import subprocess
 import tempfile
 import threading
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Optional
 
@@ -27,6 +29,7 @@ from ..bodymap.views import REGION_NAMES, VIEW_DATA
 from ..errors import Problem, SourceError
 from ..render import Personal
 
+log = logging.getLogger("book.desk")
 TEMP_PREFIX = "perfect-spots-desk-"
 SIDES = ("right", "left", "both")
 PAPERS = ("a4", "letter")
@@ -152,7 +155,14 @@ class Compiler:
 
     async def _run(self, fn, *args):
         self.start()
-        status, value = await asyncio.get_running_loop().run_in_executor(self.pool, fn, self.job, *args)
+        loop = asyncio.get_running_loop()
+        try:
+            status, value = await loop.run_in_executor(self.pool, fn, self.job, *args)
+        except BrokenProcessPool:  # a worker died (out of memory, killed): start fresh ones and try once more
+            log.warning("a render worker stopped; starting new ones")
+            self.stop()
+            self.start()
+            status, value = await loop.run_in_executor(self.pool, fn, self.job, *args)
         if status == "error":
             raise SourceError([Problem(*p) for p in value])
         return value

@@ -24,6 +24,7 @@ def upgrade() -> None:
         "packets",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("client_id", sa.Integer, sa.ForeignKey("clients.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("printed_name", sa.String(60), nullable=False),
         sa.Column("created", sa.DateTime, server_default=sa.func.now(), nullable=False),
         sa.Column("side", sa.String(5), nullable=False),
         sa.Column("hold_low", sa.Integer),
@@ -32,7 +33,7 @@ def upgrade() -> None:
         sa.Column("notes", sa.Text),
         sa.Column("therapist", sa.String(60)),
         sa.Column("date", sa.Date, nullable=False),
-        sa.Column("practice", sa.String(200), nullable=False),
+        sa.Column("practice", sa.Text, nullable=False),
         sa.Column("paper", sa.String(10), nullable=False),
     )
     op.create_index("ix_packets_client_id", "packets", ["client_id"])
