@@ -311,7 +311,7 @@ def create_app(compiler: Compiler, settings: Settings, database_url: Optional[st
         q = request.query_params
         fields = {k: q.get(k, "") for k in ("client", "side", "hold", "times_per_day", "notes", "therapist", "date", "paper")}
         fields["spots"] = q.getlist("spots")
-        fields["client_id"] = q.get("client_id", "")
+        fields["client_id"] = q.get("client_id", "") if q.get("client_id", "").isdigit() else ""
         if fields["client_id"].isdigit() and not fields["client"]:
             with Session() as s:
                 client = s.get(db.Client, int(fields["client_id"]))
