@@ -387,3 +387,15 @@ def test_worker_task_leaves_no_temporary_files_when_it_fails():
     status, data = service._preview_task(job, ["1"], service.Personal(client="A"), "a4", 200)
     assert status == "ok" and data.startswith(b"\x89PNG")
     assert set(Path(tempfile.gettempdir()).glob(service.TEMP_PREFIX + "*")) == before
+
+
+def test_a_port_in_use_is_a_one_line_error(capsys, tmp_path):
+    import socket
+
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        assert cli("serve", "--port", port, "--data", tmp_path / "var", "--chapters", FIXTURES / "tiny") == 2
+    err = capsys.readouterr().err
+    assert f"--port: cannot listen on 127.0.0.1 port {port}" in err and "Traceback" not in err

@@ -28,6 +28,20 @@ def check_bind(host: str, allow_remote: bool, password: Optional[str]) -> None:
         raise SourceError([Problem("command line", "DESK_PASSWORD", f"must be at least {MIN_PASSWORD} characters")])
 
 
+def check_port(host: str, port: int) -> None:
+    """The address must be free: a second desk on the same port is a one-line error, not a traceback."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError as e:
+            raise SourceError([Problem("command line", "--port", f"cannot listen on {host} port {port}: "
+                                       f"{e.strerror or e}; is the desk already running? Choose another --port")]) from None
+
+
 def build_app(job: Job, host: str, data: Path, password: Optional[str] = None, workers: Optional[int] = None):
     compiler = Compiler(job, workers=workers)
     settings = Settings(data=data, password=password, allowed_hosts=None if loopback(host) else ["*"])
@@ -37,6 +51,7 @@ def build_app(job: Job, host: str, data: Path, password: Optional[str] = None, w
 def run(job: Job, host: str, port: int, data: Path, password: Optional[str] = None) -> None:
     import uvicorn
 
+    check_port(host, port)
     app = build_app(job, host, data, password)
     shown = f"[{host}]" if ":" in host else host
     log.info("the desk is at http://%s:%d/ (Ctrl-C stops it)", shown, port)
