@@ -374,6 +374,7 @@ def create_app(compiler: Compiler, settings: Settings, database_url: Optional[st
         fields = form_fields(data)
         errors = {}
         name, error = clean_name(fields["client"])
+        fields["client"] = name
         if error:
             errors["client"] = error
         try:

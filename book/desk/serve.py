@@ -7,7 +7,7 @@ from typing import Optional
 
 from ..build import Job
 from ..errors import Problem, SourceError
-from .app import Settings, create_app
+from .app import LOOPBACK_HOSTS, Settings, create_app
 from .service import Compiler, loopback
 
 log = logging.getLogger("book.desk")
@@ -44,7 +44,8 @@ def check_port(host: str, port: int) -> None:
 
 def build_app(job: Job, host: str, data: Path, password: Optional[str] = None, workers: Optional[int] = None):
     compiler = Compiler(job, workers=workers)
-    settings = Settings(data=data, password=password, allowed_hosts=None if loopback(host) else ["*"])
+    names = [*LOOPBACK_HOSTS, host.strip("[]")] if loopback(host) else ["*"]  # loopback: refuse other Host names
+    settings = Settings(data=data, password=password, allowed_hosts=names)
     return create_app(compiler, settings)
 
 
