@@ -187,6 +187,32 @@ def test_make_handout_saves_and_reprints_the_identical_pdf(desk):
     assert again.status_code == 200 and again.content == r.content
 
 
+def test_each_spot_may_have_its_own_side_hold_times_and_note(desk):
+    add_client(desk, "Ana Souza")
+    r = make_packet(desk, **{"side-1": "right", "hold-1": "45", "times_per_day-1": "3", "note-1": "Only after work.",
+                             "hold-2": ""})
+    assert r.status_code == 200
+    low_back, thigh = pdf_text(r.content)
+    assert "Side: left side" in low_back and "60 seconds" in low_back and "Only after work." not in low_back
+    assert "Side: right side" in thigh and "45 seconds" in thigh and "3 times a" in thigh
+    assert "Before runs. Only after work." in " ".join(thigh.split())
+    cid = desk.get("/api/clients").json()[0]["id"]
+    exported = json.loads(desk.get(f"/clients/{cid}/export.json").text)
+    assert exported["packets"][0]["per_spot"] == {"1": {"side": "right", "hold": "45", "times_per_day": "3",
+                                                        "note": "Only after work."}}
+    page = doc(desk.get(f"/clients/{cid}"))
+    assert desk.get(page.xpath("//a[starts-with(normalize-space(.), 'Reprint')]/@href")[0]).content == r.content
+    again = doc(desk.get(page.xpath("//a[starts-with(normalize-space(.), 'Change and print')]/@href")[0]))
+    assert again.xpath("//input[@id='f-hold-1']/@value") == ["45"]
+    assert again.xpath("//select[@id='f-side-1']/option[@selected]/@value") == ["right"]
+    bad = make_packet(desk, **{"hold-1": "forever", "side-2": "up"})
+    assert bad.status_code == 422
+    assert "must be 5 to 300" in doc(bad).xpath("//*[@id='err-hold-1']")[0].text_content()
+    assert "must be left, right or both" in doc(bad).xpath("//*[@id='err-side-2']")[0].text_content()
+    r = desk.post("/api/packets", json={"spots": [2], "per_spot": {"2": {"times_per_day": "9"}, "1": {}}})
+    assert r.status_code == 422 and set(r.json()["errors"]) == {"times_per_day-2", "per_spot"}
+
+
 def test_bad_form_input_is_shown_on_the_form(desk):
     r = make_packet(desk, hold="forever", spots=["2", "99"], times_per_day="9")
     assert r.status_code == 422
@@ -347,7 +373,7 @@ def test_migrations_are_applied_once(tmp_path, database):
 
     assert {"clients", "packets", "packet_spots", "alembic_version"} <= set(inspect(engine).get_table_names())
     with engine.connect() as c:
-        assert c.execute(text("select version_num from alembic_version")).scalar() == "0001"
+        assert c.execute(text("select version_num from alembic_version")).scalar() == "0002"
     engine.dispose()
 
 
@@ -382,9 +408,9 @@ def test_non_loopback_bind_needs_allow_remote_and_a_password(capsys, monkeypatch
 def test_worker_task_leaves_no_temporary_files_when_it_fails():
     before = set(Path(tempfile.gettempdir()).glob(service.TEMP_PREFIX + "*"))
     job = build.Job(chapters=FIXTURES / "tiny")
-    status, problems = service._pdf_task(job, ["99"], service.Personal(), "a4")
+    status, problems = service._pdf_task(job, [("99", service.Personal())], "a4")
     assert status == "error" and "no spot '99'" in problems[0][2]
-    status, data = service._preview_task(job, ["1"], service.Personal(client="A"), "a4", 200)
+    status, data = service._preview_task(job, "1", service.Personal(client="A"), "a4", 200)
     assert status == "ok" and data.startswith(b"\x89PNG")
     assert set(Path(tempfile.gettempdir()).glob(service.TEMP_PREFIX + "*")) == before
 

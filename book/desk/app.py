@@ -172,8 +172,9 @@ def create_app(compiler: Compiler, settings: Settings, database_url: Optional[st
     def spot_rows(request_fields: dict, area: Optional[dict]) -> list[dict]:
         chosen = set(request_fields.get("spots") or [])
         matches = set(area["spots"]) if area else set()
-        return [{"spot": s, "checked": str(s.number) in chosen or s.slug in chosen, "match": s.number in matches}
-                for s in compiler.spots]
+        own = request_fields.get("per_spot") or {}
+        return [{"spot": s, "checked": str(s.number) in chosen or s.slug in chosen, "match": s.number in matches,
+                 "own": own.get(str(s.number)) or {}} for s in compiler.spots]
 
     def packet_form(request: Request, fields: dict, errors: Optional[dict] = None, status: int = 200,
                     preview: Optional[str] = None) -> HTMLResponse:
@@ -189,9 +190,17 @@ def create_app(compiler: Compiler, settings: Settings, database_url: Optional[st
                     names={s.number: s.plain_name for s in compiler.spots})
 
     def form_fields(data) -> dict:
-        fields = {k: data.get(k) or "" for k in ("client", "side", "hold", "times_per_day", "notes", "therapist",
-                                                  "date", "paper", "area", "client_id")}
+        """The packet fields of a form or a query string; a spot's own values come as FIELD-NUMBER."""
+        fields = {k: str(data.get(k) or "") for k in ("client", "side", "hold", "times_per_day", "notes", "therapist",
+                                                       "date", "paper", "area", "client_id")}
         fields["spots"] = [str(v) for v in data.getlist("spots")]
+        per_spot: dict = {}
+        for spot in compiler.spots:
+            for field in service.OWN_FIELDS:
+                value = str(data.get(f"{field}-{spot.number}") or "").strip()
+                if value and str(spot.number) in fields["spots"]:
+                    per_spot.setdefault(str(spot.number), {})[field] = value
+        fields["per_spot"] = per_spot
         return fields
 
     def store(s, client: db.Client, req: PacketRequest) -> db.Packet:
@@ -202,7 +211,10 @@ def create_app(compiler: Compiler, settings: Settings, database_url: Optional[st
                            paper=req.paper)
         for i, key in enumerate(req.keys):
             spot = compiler.spot(int(key)) if key.isdigit() else next(x for x in compiler.spots if x.slug == key)
-            packet.spots.append(db.PacketSpot(position=i, spot=spot.number))
+            own = dict(req.own[i]) if req.own else {}
+            packet.spots.append(db.PacketSpot(position=i, spot=spot.number, side=own.get("side"), hold=own.get("hold"),
+                                              times_per_day=int(own["times_per_day"]) if "times_per_day" in own else None,
+                                              note=own.get("note")))
         s.add(packet)
         return packet
 
@@ -221,7 +233,8 @@ def create_app(compiler: Compiler, settings: Settings, database_url: Optional[st
                                "side": packet.side, "hold": f"{packet.hold_low}-{packet.hold_high}" if packet.hold_low else "",
                                "times_per_day": str(packet.times_per_day or ""), "notes": packet.notes or "",
                                "therapist": packet.therapist or "", "date": packet.date.isoformat(),
-                               "paper": packet.paper})
+                               "paper": packet.paper,
+                               "per_spot": {str(ps.spot): ps.own for ps in packet.spots if ps.own}})
 
     # ---------------------------------------------------------- pages: clients
     async def home(request: Request):
@@ -298,6 +311,7 @@ def create_app(compiler: Compiler, settings: Settings, database_url: Optional[st
                     "packets": [{"id": p.id, "printed_name": p.printed_name, "created": p.created.isoformat(),
                                  "date": p.date.isoformat(),
                                  "spots": p.spot_numbers, "side": p.side,
+                                 "per_spot": {str(ps.spot): ps.own for ps in p.spots if ps.own},
                                  "hold_seconds": list(p.hold) if p.hold else None, "times_per_day": p.times_per_day,
                                  "notes": p.notes, "therapist": p.therapist, "practice": p.practice, "paper": p.paper}
                                 for p in client.packets]}
@@ -309,9 +323,8 @@ def create_app(compiler: Compiler, settings: Settings, database_url: Optional[st
     # ---------------------------------------------------------- pages: packets
     async def packet_new(request: Request):
         q = request.query_params
-        fields = {k: q.get(k, "") for k in ("client", "side", "hold", "times_per_day", "notes", "therapist", "date", "paper")}
-        fields["spots"] = q.getlist("spots")
-        fields["client_id"] = q.get("client_id", "") if q.get("client_id", "").isdigit() else ""
+        fields = form_fields(q)
+        fields["client_id"] = fields["client_id"] if fields["client_id"].isdigit() else ""
         if fields["client_id"].isdigit() and not fields["client"]:
             with Session() as s:
                 client = s.get(db.Client, int(fields["client_id"]))
@@ -333,7 +346,8 @@ def create_app(compiler: Compiler, settings: Settings, database_url: Optional[st
         return {"spots": list(req.keys), "client": p.client or "", "side": p.side, "paper": req.paper,
                 "hold": f"{p.hold_seconds[0]}-{p.hold_seconds[1]}" if p.hold_seconds else "",
                 "times_per_day": p.times_per_day or "", "notes": p.notes or "", "therapist": p.therapist or "",
-                "date": p.date.isoformat()}
+                "date": p.date.isoformat(),
+                **{f"{field}-{key}": value for key, own in zip(req.keys, req.own) for field, value in own}}
 
     async def packet_area(request: Request):
         """htmx: the spots that send pain to one area of the body map."""
@@ -345,9 +359,7 @@ def create_app(compiler: Compiler, settings: Settings, database_url: Optional[st
 
     async def packet_preview_fragment(request: Request):
         """htmx: the preview image for the form's current values, or its errors."""
-        fields = {k: request.query_params.get(k, "") for k in
-                  ("client", "side", "hold", "times_per_day", "notes", "therapist", "date", "paper")}
-        fields["spots"] = request.query_params.getlist("spots")
+        fields = form_fields(request.query_params)
         try:
             req = compiler.check(fields)
         except Invalid as e:
@@ -356,9 +368,7 @@ def create_app(compiler: Compiler, settings: Settings, database_url: Optional[st
                     urlencode(preview_params(req), doseq=True), errors={})
 
     async def packet_preview_png(request: Request):
-        fields = {k: request.query_params.get(k, "") for k in
-                  ("client", "side", "hold", "times_per_day", "notes", "therapist", "date", "paper")}
-        fields["spots"] = request.query_params.getlist("spots")
+        fields = form_fields(request.query_params)
         try:
             req = compiler.check(fields)
             png = await compiler.preview(req)
@@ -511,7 +521,7 @@ def create_app(compiler: Compiler, settings: Settings, database_url: Optional[st
         if not isinstance(body, dict):
             return JSONResponse({"detail": "invalid", "errors": {"body": "must be a JSON object"}}, status_code=422)
         unknown = sorted(set(body) - {"client", "spots", "side", "hold", "times_per_day", "notes", "therapist",
-                                      "date", "paper"})
+                                      "date", "paper", "per_spot"})
         errors = {k: "unknown field" for k in unknown}
         fields = {k: ("" if v is None else v) for k, v in body.items()}
         for k in ("client", "side", "hold", "times_per_day", "notes", "therapist", "date", "paper"):

@@ -70,6 +70,17 @@ class PacketSpot(Base):
     packet_id: Mapped[int] = mapped_column(ForeignKey("packets.id", ondelete="CASCADE"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
     spot: Mapped[int] = mapped_column(Integer)
+    side: Mapped[Optional[str]] = mapped_column(String(5))  # this page's own values; None: the packet's
+    hold: Mapped[Optional[str]] = mapped_column(String(7))  # as typed: "45" or "30-90"
+    times_per_day: Mapped[Optional[int]] = mapped_column(Integer)
+    note: Mapped[Optional[str]] = mapped_column(Text)
+
+    @property
+    def own(self) -> dict[str, str]:
+        """This page's own values, as the form and the API name them."""
+        values = {"side": self.side, "hold": self.hold, "note": self.note,
+                  "times_per_day": str(self.times_per_day) if self.times_per_day else None}
+        return {k: v for k, v in values.items() if v}
 
 
 def database_url(data: Path, url: Optional[str] = None) -> str:

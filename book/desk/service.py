@@ -23,7 +23,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Optional
 
-from .. import batch, bodymap, build, render
+from .. import batch, bodymap, build, pdf, render
 from ..bodymap.geometry import mirror, path_d
 from ..bodymap.views import REGION_NAMES, VIEW_DATA
 from ..errors import Problem, SourceError
@@ -47,16 +47,38 @@ class Invalid(Exception):
 
 @dataclasses.dataclass(frozen=True)
 class PacketRequest:
-    """A checked request for a packet: what the compiler needs, and the client's name."""
+    """A checked request for a packet: the spots in page order, what is printed on every page, and
+    each spot's own side, hold, times a day and note where the therapist set them (``own``, as typed)."""
 
     keys: tuple[str, ...]
     personal: Personal
     paper: str
+    own: tuple[tuple[tuple[str, str], ...], ...] = ()  # per key: ((field, value), ...)
+
+    def page(self, i: int) -> Personal:
+        """The details printed on page I: the packet's, with that spot's own values over them."""
+        own = dict(self.own[i]) if self.own else {}
+        if not own:
+            return self.personal
+        p = self.personal
+        return dataclasses.replace(
+            p, side=own.get("side", p.side),
+            hold_seconds=build.parse_hold(own["hold"]) if "hold" in own else p.hold_seconds,
+            times_per_day=build.parse_times(own["times_per_day"]) if "times_per_day" in own else p.times_per_day,
+            notes=" ".join(n for n in (p.notes, own.get("note")) if n) or None)
+
+    @property
+    def pages(self) -> list[tuple[str, Personal]]:
+        return [(key, self.page(i)) for i, key in enumerate(self.keys)]
 
     @property
     def cache_key(self) -> tuple:
         p = self.personal
-        return (self.keys, self.paper, p.client, p.date, p.side, p.hold_seconds, p.times_per_day, p.notes, p.therapist)
+        return (self.keys, self.paper, p.client, p.date, p.side, p.hold_seconds, p.times_per_day, p.notes, p.therapist,
+                self.own)
+
+
+OWN_FIELDS = ("side", "hold", "times_per_day", "note")
 
 
 # ------------------------------------------------------------------ worker processes
@@ -71,23 +93,40 @@ def _problems(e: SourceError) -> list[tuple[str, str, str]]:
     return [(p.file, p.field, p.message) for p in e.problems]
 
 
-def _write_pdf(job: build.Job, keys: list[str], personal: Personal, paper: str, folder: Path) -> Path:
+def _write_pdf(job: build.Job, pages: list[tuple[str, Personal]], paper: str, folder: Path) -> Path:
+    """Write the packet: one render when every page shares its details, else one per run of pages
+    that do, joined into one document."""
     book, profile = _state.get("loaded") or build.load(job)
     out = folder / "packet.pdf"
-    build.write_handout(dataclasses.replace(job, paper=paper), keys, personal, out, book=book, profile=profile)
+    runs: list[tuple[Personal, list[str]]] = []
+    for key, personal in pages:
+        if runs and runs[-1][0] == personal:
+            runs[-1][1].append(key)
+        else:
+            runs.append((personal, [key]))
+    job = dataclasses.replace(job, paper=paper)
+    if len(runs) == 1:
+        build.write_handout(job, runs[0][1], runs[0][0], out, book=book, profile=profile)
+        return out
+    problems = [p for personal, _ in runs for p in build.personal_problems(personal)]
+    if problems:
+        raise SourceError(problems)
+    documents = [build.render_handout(book, profile, build.pick_spots(book, keys), personal, paper)
+                 for personal, keys in runs]
+    pdf.write(documents[0].copy([page for d in documents for page in d.pages]), out)
     return out
 
 
-def _pdf_task(job: build.Job, keys: list[str], personal: Personal, paper: str):
+def _pdf_task(job: build.Job, pages: list[tuple[str, Personal]], paper: str):
     """('ok', PDF bytes) or ('error', problems); the temporary folder is removed either way."""
     try:
         with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX) as tmp:
-            return "ok", _write_pdf(job, keys, personal, paper, Path(tmp)).read_bytes()
+            return "ok", _write_pdf(job, pages, paper, Path(tmp)).read_bytes()
     except SourceError as e:
         return "error", _problems(e)
 
 
-def _preview_task(job: build.Job, keys: list[str], personal: Personal, paper: str, width: int):
+def _preview_task(job: build.Job, key: str, personal: Personal, paper: str, width: int):
     """('ok', PNG bytes of the first page) or ('error', problems).
 
     Only the first spot is laid out (the first page does not depend on the others), and the PDF
@@ -96,7 +135,7 @@ def _preview_task(job: build.Job, keys: list[str], personal: Personal, paper: st
         book, profile = _state.get("loaded") or build.load(job)
         if build.personal_problems(personal):
             raise SourceError(build.personal_problems(personal))
-        document = build.render_handout(book, profile, build.pick_spots(book, keys[:1]), personal, paper)
+        document = build.render_handout(book, profile, build.pick_spots(book, [key]), personal, paper)
         with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX) as tmp:
             out = Path(tmp) / "page.pdf"
             document.write_pdf(out)
@@ -275,19 +314,62 @@ class Compiler:
                             notes=text("notes") or None, therapist=text("therapist") or None)
         for p in build.personal_problems(personal, prefix=""):
             errors.setdefault(p.field, p.message)
+        own = self._own(fields.get("per_spot") or {}, keys, errors)
         if errors:
             raise Invalid(errors)
-        return PacketRequest(tuple(keys), personal, paper)
+        request = PacketRequest(tuple(keys), personal, paper, own if any(own) else ())
+        for i, key in enumerate(keys):
+            for p in build.personal_problems(request.page(i), prefix=""):
+                errors.setdefault(f"note-{key}" if p.field == "notes" else p.field, p.message)
+        if errors:
+            raise Invalid(errors)
+        return request
+
+    @staticmethod
+    def _own(per_spot, keys: list[str], errors: dict) -> tuple:
+        """Each spot's own side, hold, times a day and note, checked like the packet's; errors as FIELD-KEY."""
+        if not isinstance(per_spot, dict):
+            errors["per_spot"] = "must map spot numbers to their own side, hold, times_per_day and note"
+            return ()
+        unknown = [k for k in per_spot if str(k) not in keys]
+        if unknown:
+            errors["per_spot"] = f"spot {unknown[0]!r} is not in the packet"
+        own = []
+        for key in keys:
+            given = per_spot.get(key) or {}
+            if not isinstance(given, dict):
+                errors[f"per_spot-{key}"] = "must be an object"
+                own.append(())
+                continue
+            values = []
+            for field, value in given.items():
+                value = "" if value is None else str(value).strip()
+                if field not in OWN_FIELDS:
+                    errors[f"{field}-{key}"] = "unknown field"
+                elif value:
+                    try:
+                        if field == "side" and value.lower() not in SIDES:
+                            raise ValueError(f"must be left, right or both, got {value!r}")
+                        if field == "hold":
+                            build.parse_hold(value)
+                        if field == "times_per_day":
+                            build.parse_times(value)
+                        values.append((field, value.lower() if field == "side" else value))
+                    except ValueError as e:
+                        errors[f"{field}-{key}"] = str(e)
+            own.append(tuple(sorted(values)))
+        return tuple(own)
 
     # ---------------------------------------------------------- rendering
     async def pdf(self, request: PacketRequest) -> bytes:
-        return await self._run(_pdf_task, list(request.keys), request.personal, request.paper)
+        return await self._run(_pdf_task, request.pages, request.paper)
 
     async def preview(self, request: PacketRequest, width: int = 560) -> bytes:
         key = (request.cache_key, width)
         cached = self.previews.get(key)
         if cached is None:
-            cached = await self._run(_preview_task, list(request.keys), request.personal, request.paper, width)
+            key, personal = request.pages[0]
+            cached = await self._run(_preview_task, key, personal, request.paper, width)
             self.previews.put(key, cached)
         return cached
 
