@@ -106,6 +106,9 @@ def test_make_a_packet_by_the_labels_and_read_the_pdf(server, page):
     page.get_by_label("Hold (seconds)", exact=True).fill("60")
     page.get_by_label("Times a day", exact=True).fill("2")
     page.get_by_label("Notes", exact=True).fill("Before runs, and after long drives.")
+    page.locator("#spot-8 ~ details summary").click()  # spot 8 gets its own hold
+    page.get_by_label("Hold for spot 8 (seconds)").fill("45")
+    assert axe_problems(page) == []
     # The live preview, made while the form is filled in, shows a loaded page image.
     page.wait_for_function("() => { const i = document.querySelector('#preview img');"
                            " return i && i.complete && i.naturalWidth > 0; }", timeout=30_000)
@@ -115,6 +118,7 @@ def test_make_a_packet_by_the_labels_and_read_the_pdf(server, page):
     pages = [p.extract_text() for p in PdfReader(io.BytesIO(data)).pages]
     assert len(pages) == 2
     assert "Low back" in pages[0] and "thigh" in pages[1].lower()
+    assert "60 seconds" in pages[0] and "45 seconds" in pages[1]
     assert all("Ana Souza" in p and "Sam Lee" in p and "Before runs" in p for p in pages)
     page.goto(server + "/clients")
     page.get_by_role("link", name="Ana Souza", exact=True).click()
