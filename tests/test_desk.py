@@ -228,15 +228,17 @@ def test_bad_form_input_is_shown_on_the_form(desk):
 
 def test_preview_is_the_first_page_and_cached(desk, compiler):
     params = {"spots": ["2", "1"], "client": "Preview Test", "side": "both", "date": "2026-03-04"}
+    compiler.previews.items.clear()  # the compiler is shared by the tests of this module
     fragment = doc(desk.get("/packets/preview", params=params))
     src = fragment.xpath("//img/@src")[0]
     r = desk.get(src)
     assert r.status_code == 200 and r.headers["content-type"] == "image/png"
     width, height = Image.open(io.BytesIO(r.content)).size
     assert width == 560 and 1.3 < height / width < 1.5  # one A4 page, not the packet
-    cached = len(compiler.previews.items)
-    assert desk.get(src).content == r.content
-    assert len(compiler.previews.items) == cached
+    key = (compiler.check(params).cache_key, 560)
+    assert compiler.previews.get(key) == r.content  # kept under its parameters
+    compiler.previews.put(key, b"cached")
+    assert desk.get(src).content == b"cached"  # and answered from there
     assert desk.get("/packets/preview.png", params={"spots": "99"}).status_code == 422
     no_js = doc(desk.get("/packets/new", params={**params, "preview": "1"}))
     assert no_js.xpath("//section[contains(@class,'preview')]//img/@src") == [src]

@@ -365,12 +365,12 @@ class Compiler:
         return await self._run(_pdf_task, request.pages, request.paper)
 
     async def preview(self, request: PacketRequest, width: int = 560) -> bytes:
-        key = (request.cache_key, width)
-        cached = self.previews.get(key)
+        cache_key = (request.cache_key, width)
+        cached = self.previews.get(cache_key)
         if cached is None:
-            key, personal = request.pages[0]
-            cached = await self._run(_preview_task, key, personal, request.paper, width)
-            self.previews.put(key, cached)
+            spot, personal = request.pages[0]
+            cached = await self._run(_preview_task, spot, personal, request.paper, width)
+            self.previews.put(cache_key, cached)
         return cached
 
     # ---------------------------------------------------------- batch
