@@ -14,7 +14,6 @@ import datetime as dt
 import io
 import logging
 import os
-import subprocess
 import tempfile
 import threading
 import zipfile
@@ -129,20 +128,24 @@ def _pdf_task(job: build.Job, pages: list[tuple[str, Personal]], paper: str):
 def _preview_task(job: build.Job, key: str, personal: Personal, paper: str, width: int):
     """('ok', PNG bytes of the first page) or ('error', problems).
 
-    Only the first spot is laid out (the first page does not depend on the others), and the PDF
-    that pdftoppm reads is written untagged: it looks the same and is made faster."""
+    Only the first spot is laid out (the first page does not depend on the others); its PDF,
+    untagged because nobody keeps it, is rasterised in memory by PDFium: no file is written."""
+    import pypdfium2
+
     try:
         book, profile = _state.get("loaded") or build.load(job)
         if build.personal_problems(personal):
             raise SourceError(build.personal_problems(personal))
         document = build.render_handout(book, profile, build.pick_spots(book, [key]), personal, paper)
-        with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX) as tmp:
-            out = Path(tmp) / "page.pdf"
-            document.write_pdf(out)
-            subprocess.run(["pdftoppm", "-png", "-singlefile", "-f", "1", "-l", "1", "-scale-to-x", str(width),
-                            "-scale-to-y", "-1", str(out), str(Path(tmp) / "page")],
-                           check=True, capture_output=True, timeout=60)
-            return "ok", (Path(tmp) / "page.png").read_bytes()
+        pdf_doc = pypdfium2.PdfDocument(document.write_pdf())
+        try:
+            page = pdf_doc[0]
+            image = page.render(scale=width / page.get_width()).to_pil()
+        finally:
+            pdf_doc.close()
+        out = io.BytesIO()
+        image.save(out, "PNG", optimize=False)
+        return "ok", out.getvalue()
     except SourceError as e:
         return "error", _problems(e)
 
