@@ -81,6 +81,14 @@ def parser() -> argparse.ArgumentParser:
     sc = sub.add_parser("schema", help="write JSON Schema files (docs/schema/) and the field reference (docs/fields.md)")
     sc.add_argument("--docs", type=Path, default=ROOT / "docs", help="docs folder (default: docs/)")
 
+    sv = sub.add_parser("serve", help="run the clinic desk: a local web app to make, save and reprint handouts")
+    common(sv, paper=False)
+    sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this computer only)")
+    sv.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    sv.add_argument("--data", type=Path, default=Path("var"), help="folder for the database and session key (default: var/)")
+    sv.add_argument("--allow-remote", action="store_true",
+                    help="allow a non-loopback --host; needs the DESK_PASSWORD environment variable")
+
     pr = sub.add_parser("practice", help="practice profiles")
     prs = pr.add_subparsers(dest="action", required=True, metavar="ACTION")
     new = prs.add_parser("new", help="scaffold a commented profile in styles/practices/NAME/")
@@ -189,6 +197,8 @@ def run(args, started: float) -> int:
         return 0
     if args.command == "handout":
         return handout(args, job, started)
+    if args.command == "serve":
+        return serve(args, job)
     return 1
 
 
@@ -210,6 +220,18 @@ def press_preview(spot, args, started: float) -> int:
     write_bytes(args.output, svg if suffix == ".svg" else raster.png(svg))
     print(f"wrote {display(args.output)}")
     print(f"1 picture in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+def serve(args, job) -> int:
+    """Check the address and the password before anything starts, then run the desk until Ctrl-C."""
+    import os
+
+    from book.desk import serve as desk
+
+    password = os.environ.get("DESK_PASSWORD") or None
+    desk.check_bind(args.host, args.allow_remote, password)
+    desk.run(job, host=args.host, port=args.port, data=args.data, password=password)
     return 0
 
 

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-debs=(fontconfig fonts-noto-core fonts-dejavu-core fonts-dejavu-extra fonts-liberation2 poppler-utils default-jre-headless libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 strace)
+debs=(fontconfig fonts-noto-core fonts-dejavu-core fonts-dejavu-extra fonts-liberation2 poppler-utils default-jre-headless libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 strace postgresql chromium)
 missing=()
 for d in "${debs[@]}"; do dpkg -s "$d" >/dev/null 2>&1 || missing+=("$d"); done
 # Java may already be present without Debian's package; EPUBCheck only needs `java`.
@@ -18,22 +18,18 @@ fi
 
 python3 -m pip install -q --disable-pip-version-check -e ".[test]"
 
-# Debian's Chromium: the tests open the EPUB at phone width in it (through Playwright, which downloads
-# no browser of its own) and DAISY Ace runs in it. Optional: without it those tests are skipped.
-if [ ! -x /usr/bin/chromium ]; then
-  export DEBIAN_FRONTEND=noninteractive
-  { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null; } \
-    || echo "setup: could not install chromium; the browser tests will be skipped"
-fi
-
-# DAISY Ace (EPUB accessibility checker) for the test suite, with Debian's Chromium as its browser.
-# Optional: without npm the Ace test is skipped and everything else still works.
+# DAISY Ace (EPUB accessibility checker) and axe-core (the desk's page checker) for the test suite, with
+# Debian's Chromium as their browser. Optional: without npm those tests are skipped and everything else works.
 if command -v npm >/dev/null 2>&1; then
+  mkdir -p .tools
+  [ -f .tools/package.json ] || echo '{"private": true}' > .tools/package.json  # keeps npm from installing into a parent folder
   if [ ! -x .tools/node_modules/.bin/ace-puppeteer ]; then
-    mkdir -p .tools
-    [ -f .tools/package.json ] || echo '{"private": true}' > .tools/package.json  # keeps npm from installing into a parent folder
     (cd .tools && PUPPETEER_SKIP_DOWNLOAD=1 npm install --silent --no-audit --no-fund --ignore-scripts @daisy/ace >/dev/null) \
       || echo "setup: could not install DAISY Ace; its test will be skipped"
+  fi
+  if [ ! -f .tools/node_modules/axe-core/axe.min.js ]; then
+    (cd .tools && npm install --silent --no-audit --no-fund --ignore-scripts axe-core >/dev/null) \
+      || echo "setup: could not install axe-core; the desk's accessibility checks will be skipped"
   fi
 fi
 

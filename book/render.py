@@ -26,6 +26,7 @@ from .sources import CITATION, citation_keys
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 HANDOUTS = PROJECT / "handouts"
+DESK_TEMPLATES = Path(__file__).resolve().parent / "desk" / "templates"  # the clinic desk's pages, as "desk/NAME"
 
 _md = MarkdownIt("commonmark", {"xhtmlOut": True, "typographer": True, "html": False, "linkify": True}).use(
     footnote_plugin).enable(["replacements", "smartquotes", "table", "linkify"])
@@ -182,13 +183,15 @@ def finder(book: Book) -> list[tuple[str, list[Spot]]]:
 
 @functools.lru_cache(maxsize=None)
 def environment() -> jinja2.Environment:
-    """The one Jinja environment: the project's handout and book templates, autoescaping.
+    """The one Jinja environment: the project's handout and book templates, and the desk's pages as
+    "desk/NAME"; autoescaping.
 
     A practice never supplies templates (a template can run code); its text reaches pages only as
     escaped values, never as template source."""
     paths = [HANDOUTS, TEMPLATES]
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(p) for p in paths]),
+        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader([str(p) for p in paths]),
+                                    jinja2.PrefixLoader({"desk": jinja2.FileSystemLoader(str(DESK_TEMPLATES))})]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
