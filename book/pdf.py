@@ -271,7 +271,7 @@ def page_fixes(document) -> list:
     """
     from weasyprint.formatting_structure import boxes
 
-    fixes, seen, part = [], set(), {}
+    fixes, seen, part, page_of = [], set(), {}, {}
     notes: dict = {}
     calls: dict = {}
     pages = []  # per page: its text blocks [(box, parent box)], whether the last one began on an earlier page,
@@ -280,6 +280,8 @@ def page_fixes(document) -> list:
         blocks = list(_text_blocks(page, part))
         pages.append((blocks, bool(blocks) and blocks[-1][0].element in seen))
         continued.append(bool(blocks) and blocks[0][0].element in seen)
+        for b, _ in blocks:
+            page_of.setdefault(b.element, number)
         seen.update(b.element for b, _ in blocks)
         fixes += [(block.element, "word-spacing: 0.02em", "spacing") for block, _ in blocks if _has_stray_line(block)]
         for box in _boxes(page._page_box):
@@ -297,8 +299,13 @@ def page_fixes(document) -> list:
     for blocks, started_before in pages[:-1]:
         if blocks and not started_before and _keeps_with_next(blocks[-1][0]):
             fixes.append(_break_before(blocks, len(blocks) - 1))
+    # Lines are carried onto a short page only when nothing else changes it or the page before in this
+    # pass: two fixes on the same pages move the same lines twice.
+    touched = {page_of[fix[0]] for fix in fixes if fix is not None and fix[0] in page_of}
     for number in range(1, len(pages)):
         blocks, previous = pages[number][0], pages[number - 1][0]
+        if number in touched or number - 1 in touched:
+            continue
         if not blocks or part[blocks[0][0].element] is None or sum(_lines(b) for b, _ in blocks) >= MIN_LINES:
             continue
         if previous and part[previous[-1][0].element] is part[blocks[0][0].element]:

@@ -275,7 +275,7 @@ def book_parts(book: Book, profile: Profile, target: Target) -> list[dict]:
                              box_mm=BOOK_FIGURE_MM if target.name == "pdf" else bodymap.SIZES["epub"])
         add(spot_id(spot.number), spot.title, "chapter", "part_spot.html", "bodymatter", spot=spot,
             figure=figure, caption=caption(figure.alt),
-            press=press_figure(spot, target, box_mm=(45, 45)),
+            press=press_figure(spot, target, box_mm=(44, 44)),
             prose=markdown(spot.body, spot_id(spot.number), target, citations))
     for item in book.back:
         section(item, "backmatter")
