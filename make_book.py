@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 import time
 from pathlib import Path
@@ -39,6 +40,9 @@ def parser() -> argparse.ArgumentParser:
         sp.add_argument("--practice", default=None, help="practice name under styles/practices/ or a profile folder path (default: default)")
         if paper:
             sp.add_argument("--paper", choices=["a4", "letter"], help="paper size (default: the practice's)")
+        sp.add_argument("--allow-untranslated", action="store_true",
+                        help="in a practice's language, use the English for texts not yet translated (or fuzzy) "
+                             "and warn, instead of refusing")
 
     b = sub.add_parser("build", help="build the EPUB, the PDF book and one handout per spot")
     common(b)
@@ -69,6 +73,13 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("-o", "--output", type=Path, required=True, help="output .svg file")
 
     sub.add_parser("regions", help="list the body views, region names and landmarks chapters may use")
+
+    tr = sub.add_parser("translations", help="gettext catalogues of the content (chapters/locales/LANG.po)")
+    trs = tr.add_subparsers(dest="action", required=True, metavar="ACTION")
+    up = trs.add_parser("update", help="extract every translatable text into LANG.po, merging with what is there "
+                                       "(changed English turns fuzzy, unused entries become obsolete)")
+    up.add_argument("languages", nargs="*", metavar="LANG", help="language codes, e.g. fr de (default: every existing catalogue)")
+    up.add_argument("--chapters", type=Path, default=ROOT / "chapters", help="source folder (default: chapters/)")
 
     pr = sub.add_parser("practice", help="practice profiles")
     prs = pr.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -111,9 +122,16 @@ def run(args, started: float) -> int:
         print(f"created {display(path)}; edit it, then: python make_book.py build --practice {args.name}")
         return 0
 
-    job = build.Job(chapters=args.chapters, practice=args.practice, paper=getattr(args, "paper", None))
+    if args.command == "translations":
+        return translations(args, started)
+
+    job = build.Job(chapters=args.chapters, practice=args.practice, paper=getattr(args, "paper", None),
+                    allow_untranslated=args.allow_untranslated)
     if args.command == "check":
+        from book import translate
+
         book, profile = build.load(job)
+        translate.require(book, None, job.allow_untranslated)
         print(f"ok: {len(book.spots)} spots, {len(book.references)} references, practice {profile.practice.name!r}; "
               f"checked in {time.monotonic() - started:.1f} s")
         return 0
@@ -137,6 +155,25 @@ def run(args, started: float) -> int:
     if args.command == "handout":
         return handout(args, job, started)
     return 1
+
+
+def translations(args, started: float) -> int:
+    from book import sources, translate
+    from book.errors import Problem, SourceError, display
+
+    book = sources.load(args.chapters)
+    langs = args.languages or sorted(p.stem for p in (args.chapters / translate.LOCALES).glob("*.po"))
+    if not langs:
+        raise SourceError([Problem("command line", "LANG", "name a language, e.g. translations update fr")])
+    bad = [lang for lang in langs if not re.fullmatch(r"[a-z]{2}", lang)]
+    if bad:
+        raise SourceError([Problem("command line", "LANG", f"a two-letter language code, got {lang!r}") for lang in bad])
+    for lang in langs:
+        path, n = translate.update(book, lang)
+        print(f"{display(path)}: {n['texts']} texts, {n['translated']} translated, {n['fuzzy']} fuzzy, "
+              f"{n['untranslated']} untranslated, {n['obsolete']} obsolete")
+    print(f"{len(langs)} catalogue(s) updated in {time.monotonic() - started:.1f} s")
+    return 0
 
 
 def handout(args, job, started: float) -> int:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from . import epub, pagination, pdf, practice, render, sources
+from . import epub, pagination, pdf, practice, render, sources, translate
 from .errors import Problem, SourceError, display
 from .model import Book
 from .render import Personal
@@ -31,10 +31,14 @@ class Job:
     chapters: Path
     practice: Optional[str] = None
     paper: Optional[str] = None
+    allow_untranslated: bool = False  # build with English where a translation is missing or fuzzy
 
 
 def load(job: Job) -> tuple[Book, practice.Profile]:
-    """Load and check the sources and the practice together, reporting all problems at once."""
+    """Load and check the sources and the practice together, reporting all problems at once.
+
+    The book comes back in the practice's language: translated from the gettext catalogue when its
+    sources are in another (``book.translation`` lists what is still English; see ``translate.require``)."""
     problems: list[Problem] = []
     book = profile = None
     try:
@@ -50,6 +54,8 @@ def load(job: Job) -> tuple[Book, practice.Profile]:
                                 f"no label catalogue for {book.meta.language!r} (known: {', '.join(practice.languages())})"))
     if problems:
         raise SourceError(problems)
+    if profile.practice.language != book.meta.language:
+        book = translate.translate(book, profile.practice.language, profile.folder)
     return book, profile
 
 
@@ -181,6 +187,7 @@ def write_handout(job: Job, keys: list[str], personal: Personal, out: Path, book
     if problems:
         raise SourceError(problems)
     spots = pick_spots(book, keys)
+    translate.require(book, spots, job.allow_untranslated)
     document = render_handout(book, profile, spots, personal, paper_of(job, profile))
     pdf.write(document, out)
     return out
@@ -237,6 +244,7 @@ def build_all(job: Job, out: Path, pdf_variant: str = "pdf/ua-1") -> list[Path]:
     succeeded, so a failure leaves OUT as it was.
     """
     book, profile = load(job)
+    translate.require(book, None, job.allow_untranslated)
     paper = paper_of(job, profile)
     stem = safe_name(book.meta.title)
     staging = out / f".staging-{os.getpid()}"

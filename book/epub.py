@@ -12,10 +12,10 @@ from ebooklib import epub
 from lxml import etree
 from lxml.builder import ElementMaker
 
-from . import pagination
+from . import pagination, typography
 from .model import Book
 from .output import atomic, build_time
-from .practice import STYLES, Profile, labels, rgb
+from .practice import STYLES, Profile, rgb
 from .render import Target, base_context, branded, book_parts, doc_name, environment
 
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -109,7 +109,7 @@ def make(book: Book, profile: Profile, path: Path, page_map: Optional[pagination
     PAPER names the PDF's paper size in the page source.
     """
     meta = book.meta
-    t = labels(meta.language)
+    t = profile.labels
     target = Target("epub")
     parts = book_parts(book, profile, target)
     when = build_time(meta.date)
@@ -144,6 +144,7 @@ def make(book: Book, profile: Profile, path: Path, page_map: Optional[pagination
     ctx = base_context(book, profile, target, for_book=True)
     title_page = epub.EpubHtml(uid="titlepage", title=meta.title, file_name="titlepage.xhtml", lang=meta.language)
     title_html = environment(profile.folder).get_template("epub_titlepage.html").render(**ctx)
+    title_html = typography.html(title_html, meta.language)
 
     # Print page numbers: markers in reading order, each page once, rising through the book.
     pages = {FRONT_IDS.get(k, k): v for k, v in (page_map or {}).items()}
@@ -152,7 +153,8 @@ def make(book: Book, profile: Profile, path: Path, page_map: Optional[pagination
     page_list += [(n, title_page.file_name) for n in marked]
     bodies = []
     for part in parts:
-        body, marked = pagination.mark_pages(part["html"], pages, page_list[-1][0] if page_list else 0)
+        body, marked = pagination.mark_pages(typography.html(part["html"], meta.language), pages,
+                                             page_list[-1][0] if page_list else 0)
         page_list += [(n, doc_name(part["slug"])) for n in marked]
         bodies.append(body)
 

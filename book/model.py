@@ -170,6 +170,17 @@ class BookMeta(Strict):
     back_matter: list[str] = Field(default_factory=list, description="Files or generated sections: " + ", ".join(GENERATED) + ".")
 
 
+class Translation(Strict):
+    """How a loaded Book was translated (set by book/translate.py, never written in a source)."""
+
+    language: str = Field(description="The language the book was translated into.")
+    catalogue: Path = Field(description="The gettext catalogue used (it may not exist yet).")
+    exists: bool = Field(description="Whether that catalogue exists.")
+    done: dict[str, str] = Field(default_factory=dict, description="'msgctxt\\x04msgid' -> finished translation.")
+    missing: list[tuple[str, str, bool]] = Field(
+        default_factory=list, description="Texts left in English: (msgctxt, 'untranslated' or 'fuzzy', shown on handouts).")
+
+
 class Book(Strict):
     """Everything the renderers need, loaded and cross-checked."""
 
@@ -179,6 +190,7 @@ class Book(Strict):
     back: list[Union[Section, str]]
     references: dict[str, Reference]
     root: Path
+    translation: Optional[Translation] = Field(None, description="Set when the book was translated from its sources' language.")
 
     def spot(self, key: Union[int, str]) -> Spot:
         for s in self.spots:
@@ -226,7 +238,9 @@ class Practice(Strict):
     colors: Colors = Field(default_factory=Colors)
     fonts: Fonts = Field(default_factory=Fonts)
     paper: Literal["a4", "letter"] = Field("a4", description="Paper size of handouts and the PDF book.")
-    language: str = Field("en", description="Language of labels and dates; one catalogue per language in book/locales/.")
+    language: str = Field("en", description="Language of everything the practice makes: the content comes from the "
+                          "gettext catalogue chapters/locales/LANG.po (or the profile's own locales/LANG.po), the labels "
+                          "from book/locales/LANG.yaml (or the profile's own labels/LANG.yaml).")
     contact: Contact = Field(default_factory=Contact)
     qr_url: Optional[str] = Field(None, description="Booking or video page; printed as a QR code on handouts.")
     therapists: list[str] = Field(default_factory=list, description="Therapists' names, for the book's 'presented by' page.")

@@ -7,6 +7,7 @@ path to a profile folder anywhere.
 from __future__ import annotations
 
 import functools
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Optional
 import tinycss2.color4
 import yaml
 
+from . import typography
 from .errors import Problem, SourceError, display
 from .model import Practice
 from .sources import read_yaml, validate
@@ -54,7 +56,7 @@ class Profile:
             f"  --font-body: {fam(p.fonts.body)};\n  --font-headings: {fam(p.fonts.headings)};\n"
             "}\n"
             f"@page {{ size: {size}; }}\n"
-        )
+        ) + typography.css(p.language)
 
     @property
     def figure_colors(self) -> dict[str, str]:
@@ -74,17 +76,74 @@ def rgb(value: str) -> Optional[tuple[int, int, int]]:
     return tuple(round(min(1, max(0, c)) * 255) for c in coords)
 
 
-def languages() -> list[str]:
-    return sorted(p.stem for p in LOCALES.glob("*.yaml"))
+def languages(folder: Optional[Path] = None) -> list[str]:
+    """Languages with a label catalogue: the project's, and those a profile folder brings in labels/."""
+    own = sorted(p.stem for p in (folder / "labels").glob("*.yaml")) if folder else []
+    return sorted({p.stem for p in LOCALES.glob("*.yaml")} | set(own))
+
+
+_PLACEHOLDER = re.compile(r"\{(\w*)\}")
+
+
+def label_problems(data, path: Path, english: dict) -> list[Problem]:
+    """A label catalogue checked against the English one: every key, no other, placeholders kept."""
+    name = display(path)
+    if not isinstance(data, dict):
+        return [Problem(name, "(top level)", "must map label keys to texts, like book/locales/en.yaml")]
+    problems = [Problem(name, key, "missing (every key of book/locales/en.yaml needs a translation)")
+                for key in english if key not in data]
+    for key, value in data.items():
+        if key not in english:
+            problems.append(Problem(name, str(key), "unknown label key (not in book/locales/en.yaml)"))
+            continue
+        want = english[key]
+        if isinstance(want, list):
+            if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+                problems.append(Problem(name, key, "must be a list of texts"))
+            continue
+        if not isinstance(value, str) or not value.strip():
+            problems.append(Problem(name, key, "must be a text"))
+            continue
+        if sorted(_PLACEHOLDER.findall(value)) != sorted(_PLACEHOLDER.findall(want)):
+            keep = ", ".join("{%s}" % p for p in _PLACEHOLDER.findall(want)) or "none"
+            problems.append(Problem(name, key, f"placeholders must be the English ones ({keep}), got {value!r}"))
+        elif ("|" in want) != ("|" in value):
+            problems.append(Problem(name, key, f"must give singular|plural like the English {want!r}"))
+    return problems
+
+
+def label_file(language: str, folder: Optional[Path] = None) -> Path:
+    """The label catalogue of LANGUAGE: the profile's labels/LANG.yaml if it brings one, else book/locales/."""
+    lang = language.split("-")[0]
+    if folder is not None and (folder / "labels" / f"{lang}.yaml").is_file():
+        return folder / "labels" / f"{lang}.yaml"
+    return LOCALES / f"{lang}.yaml"
 
 
 @functools.lru_cache(maxsize=None)
-def labels(language: str) -> dict:
-    base = yaml.safe_load((LOCALES / "en.yaml").read_text(encoding="utf-8"))
-    lang = language.split("-")[0]
-    if lang != "en":
-        base.update(yaml.safe_load((LOCALES / f"{lang}.yaml").read_text(encoding="utf-8")))
-    return base
+def _english() -> dict:
+    return yaml.safe_load((LOCALES / "en.yaml").read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=None)
+def _labels(path: Path) -> dict:
+    problems: list[Problem] = []
+    data = read_yaml(path, problems)
+    if not problems:
+        problems = label_problems(data, path, _english())
+    if problems:
+        raise SourceError(problems)
+    return data
+
+
+def labels(language: str, folder: Optional[Path] = None) -> dict:
+    """The complete, checked label catalogue of LANGUAGE (an incomplete one is an error, not a fallback).
+    The key ``language`` says which language the labels are in."""
+    found = _labels(label_file(language, folder))
+    if language.split("-")[0] != "en":
+        found = {k: [typography.text(x, language) for x in v] if isinstance(v, list) else typography.text(v, language)
+                 for k, v in found.items()}
+    return {**found, "language": language}
 
 
 @functools.lru_cache(maxsize=None)
@@ -136,8 +195,26 @@ def load(name_or_path: Optional[str] = None) -> Profile:
                 problems.append(Problem(name, "logo", f"file not found: {practice.logo}"))
             elif logo.suffix.lower() not in (".svg", ".png"):
                 problems.append(Problem(name, "logo", f"must be an SVG or PNG file, got {logo.suffix or 'no extension'}"))
-        if practice.language.split("-")[0] not in languages():
-            problems.append(Problem(name, "language", f"unknown language {practice.language!r} (known: {', '.join(languages())})"))
+        if practice.language.split("-")[0] not in languages(folder):
+            problems.append(Problem(name, "language", f"unknown language {practice.language!r}: no label catalogue (known: "
+                                    f"{', '.join(languages())}; a profile may bring its own labels/LANG.yaml)"))
+        elif not known_locale(practice.language):
+            problems.append(Problem(name, "language", f"{practice.language!r} is not a language code Babel knows"))
+        else:
+            try:
+                found = labels(practice.language, folder.resolve())
+            except SourceError as e:
+                problems += e.problems
     if problems:
         raise SourceError(problems)
-    return Profile(practice=practice, folder=folder.resolve(), labels=labels(practice.language))
+    return Profile(practice=practice, folder=folder.resolve(), labels=found)
+
+
+def known_locale(language: str) -> bool:
+    import babel
+
+    try:
+        babel.Locale.parse(language.replace("-", "_"))
+        return True
+    except (ValueError, babel.UnknownLocaleError):
+        return False

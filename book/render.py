@@ -22,7 +22,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from . import bodymap, pagination
 from .model import Book, Section, Spot
 from .output import build_time
-from .practice import PROJECT, Profile, labels
+from .practice import PROJECT, Profile
 from .sources import CITATION, citation_keys
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -123,13 +123,21 @@ def spot_figure(spot: Spot, target: Target, side: str = "right", colors: Optiona
     svg = bodymap.figure(loc.view, loc.marker, ref.essential, ref.spillover, side=side, colors=colors,
                          uid=uid or spot_id(spot.number), labels=labels, focus=focus)
     alt = bodymap.describe(loc.view, loc.marker, ref.essential, ref.spillover, side=side)
+    if labels and labels.get("language", "en").split("-")[0] != "en":
+        # The figure engine names its regions in English; other languages describe the figure with
+        # the spot's own (translated) location and referral texts.
+        alt = labels["figure_alt"].format(where=loc.description, pain=ref.description,
+                                          side=labels["side_" + side])
     return Figure(target.image(f"{spot_id(spot.number)}-{side}{'-focus' if focus else ''}", svg), alt)
 
 
 def overview_figure(book: Book, target: Target, colors: Optional[dict] = None, labels: Optional[dict] = None) -> Figure:
     spots = [(s.number, s.location.view, s.location.marker) for s in book.spots]
     svg = bodymap.overview(spots, colors=colors, uid="overview", labels=labels)
-    return Figure(target.image("overview", svg), bodymap.overview_description(spots))
+    alt = bodymap.overview_description(spots)
+    if labels and labels.get("language", "en").split("-")[0] != "en":
+        alt = labels["overview_alt"].format(spots="; ".join(f"{s.number}: {s.plain_name}" for s in book.spots))
+    return Figure(target.image("overview", svg), alt)
 
 
 def finder(book: Book) -> list[tuple[str, list[Spot]]]:
@@ -167,7 +175,7 @@ def base_context(book: Optional[Book], profile: Profile, target: Target, for_boo
         "meta": book.meta if book else None,
         "practice": profile.practice,
         "profile": profile,
-        "t": labels(book.meta.language) if for_book and book else profile.labels,
+        "t": profile.labels,  # the book was translated into the practice's language when loaded
         "target": target,
         "spot_id": spot_id,
         "logo": logo_src(profile, target),

@@ -26,9 +26,11 @@ def edit(folder, old, new):
     path.write_text(text.replace(old, new, 1))
 
 
-@pytest.mark.parametrize("name", ["default", "stride-sports", "cabinet-lumiere"])
-def test_samples_pass_check(name, capsys):
-    assert cli("check", "--practice", name) == 0
+# The French book's prose is not all translated yet (its handouts are): see tests/test_translations.py.
+@pytest.mark.parametrize("name,flags", [("default", []), ("stride-sports", []),
+                                        ("cabinet-lumiere", ["--allow-untranslated"])])
+def test_samples_pass_check(name, flags, capsys):
+    assert cli("check", "--practice", name, *flags) == 0
     assert "ok: 15 spots" in capsys.readouterr().out
 
 
