@@ -26,11 +26,7 @@ ACCESS_MODES = [("schema:accessMode", "textual"), ("schema:accessMode", "visual"
                 ("schema:accessModeSufficient", "textual"), ("schema:accessModeSufficient", "textual,visual")]
 FEATURES = ["alternativeText", "structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability"]
 PAGE_FEATURES = ["pageNavigation", "pageBreakMarkers"]  # only when the print edition's page numbers are in
-SUMMARY = (
-    "Text with headings, a table of contents and footnotes. Every body map has a text description of where "
-    "the trigger point is and where its pain is felt; no information is conveyed by colour alone."
-)
-SUMMARY_PAGES = " Page numbers of the print (PDF) edition are marked in the text and listed for navigation."
+# The accessibility summary is a label (a11y_summary, a11y_pages): it speaks the book's language.
 CONFORMS = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
 PAPER_NAMES = {"a4": "A4", "letter": "US Letter"}
 # Ids of the PDF's opening pages and the EPUB title-page blocks that hold the same text.
@@ -177,7 +173,8 @@ def make(book: Book, profile: Profile, path: Path, page_map: Optional[pagination
     for prop, value in [*ACCESS_MODES, *(("schema:accessibilityFeature", f) for f in features),
                         ("schema:accessibilityHazard", "none")]:
         eb.add_metadata(None, "meta", value, {"property": prop})
-    eb.add_metadata(None, "meta", SUMMARY + (SUMMARY_PAGES if page_list else ""), {"property": "schema:accessibilitySummary"})
+    eb.add_metadata(None, "meta", t["a11y_summary"] + (" " + t["a11y_pages"] if page_list else ""),
+                    {"property": "schema:accessibilitySummary"})
     eb.add_metadata(None, "meta", CONFORMS, {"property": "dcterms:conformsTo"})
     if page_list:
         source = print_source(book, paper)

