@@ -388,10 +388,39 @@ def translate(book: Book, language: str, practice_folder: Optional[Path] = None)
         else:
             missing.append((text.ctx, "fuzzy" if key in fuzzy else "untranslated", text.handout))
     for item, translations in bodies.values():
+        before = _shape(item.body)
         item.body = replace_blocks(item.body, translations)
+        problems += _body_problems(book, item, before, path)
+    if problems:
+        raise SourceError(problems)
     copy.translation = Translation(language=language, catalogue=path, exists=path.is_file(), done=done,
                                    missing=missing)
     return copy
+
+
+def _shape(body: str) -> list[str]:
+    return [t.type for t in _md.parse(body) if t.block and not t.type.startswith("footnote")]
+
+
+def _body_problems(book: Book, item, before: list[str], catalogue: Path) -> list[Problem]:
+    """A translated body must keep the English one's blocks, footnotes, citations and spot links."""
+    from .sources import CITATION, SPOT_LINK, check_markdown, citation_keys
+
+    file = _rel(book, item.source)
+    found: list[Problem] = []
+    check_markdown(item.source, item.body, found)
+    problems = [Problem(display(catalogue), f"{file} {p.field}", p.message) for p in found]
+    if not problems and _shape(item.body) != before:  # (a lost footnote call also drops its note's blocks)
+        problems.append(Problem(display(catalogue), file, "a translation changes the Markdown structure (it must "
+                                "not start a heading, list or new paragraph); keep each block one paragraph"))
+    for key in citation_keys(item.body):
+        if key not in book.references:
+            problems.append(Problem(display(catalogue), f"{file} [@{key}]", "unknown reference key (keep [@key] as in the English)"))
+    numbers = {str(s.number) for s in book.spots}
+    for target in SPOT_LINK.findall(item.body):
+        if target not in numbers:
+            problems.append(Problem(display(catalogue), f"{file} (spot:{target})", "link to a spot that does not exist"))
+    return problems
 
 
 _warned: set[tuple[str, int]] = set()

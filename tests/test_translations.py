@@ -352,3 +352,25 @@ def test_typography_table():
     html = typography.html('<p><b>Côté:</b> droit</p><p lang="en">Trigger points: a review</p>', "fr")
     assert html == '<p><b>Côté\u202f:</b> droit</p><p lang="en">Trigger points: a review</p>'
     assert typography.hyphenates("de") and "hyphens: auto" in typography.css("de")
+
+
+def test_a_translation_must_keep_the_markdown_structure_and_references(tiny, capsys):
+    assert cli("translations", "update", "fr", "--chapters", tiny) == 0
+    po_path = tiny / "locales" / "fr.po"
+    po = polib.pofile(str(po_path))
+    plain = max((e for e in po if "¶" in e.msgctxt and "[" not in e.msgid), key=lambda e: len(e.msgid))  # a paragraph
+    cited = next(e for e in po if "[@devan2004]" in e.msgid)
+    for e in po:
+        e.msgstr = e.msgid
+    plain.msgstr = "- devenu une liste"
+    po.save(str(po_path))
+    assert cli("check", "--chapters", tiny, "--practice", "cabinet-lumiere") == 2
+    assert f"{plain.msgctxt.split()[0]}: a translation changes the Markdown structure" in capsys.readouterr().err
+    plain.msgstr = plain.msgid
+    cited.msgstr = cited.msgid.replace("[@devan2004]", "[@devan2005]")
+    po.save(str(po_path))
+    assert cli("check", "--chapters", tiny, "--practice", "cabinet-lumiere") == 2
+    assert "[@devan2005]: unknown reference key" in capsys.readouterr().err
+    cited.msgstr = cited.msgid
+    po.save(str(po_path))
+    assert cli("check", "--chapters", tiny, "--practice", "cabinet-lumiere") == 0
