@@ -62,16 +62,17 @@ def _norm(s: str) -> str:
 
 
 def _description(model, path: str) -> str:
-    cls = model
-    for part in path.split("."):
-        info = cls.model_fields[part]
-        ann = info.annotation
-        if part != path.split(".")[-1]:
-            cls = ann
-    return info.description or ""
+    """What a field is (its description in book/model.py), for the translator."""
+    *parents, name = path.split(".")
+    for part in parents:
+        model = model.model_fields[part].annotation
+    return model.model_fields[name].description or ""
 
 
-def _field_texts(obj, fields: tuple[str, ...], model) -> Iterator[tuple[str, Any, str, Optional[int], bool]]:
+ZONES = ("essential", "spillover")  # region names are structural; only a free shape's label is text
+
+
+def _field_texts(obj, fields: tuple[str, ...]) -> Iterator[tuple[str, Any, str, Optional[int], bool]]:
     """(field path, owner, attribute, list index or None, is a zone label) for every text field."""
     for path in fields:
         owner = obj
@@ -85,7 +86,7 @@ def _field_texts(obj, fields: tuple[str, ...], model) -> Iterator[tuple[str, Any
             for i, item in enumerate(value):
                 if isinstance(item, FreeZone):
                     yield f"{path} {i + 1} label", item, "label", None, True
-                elif isinstance(item, str) and "zone" not in name and name not in ("essential", "spillover"):
+                elif isinstance(item, str) and name not in ZONES:
                     yield f"{path} {i + 1}", owner, name, i, False
         elif isinstance(value, str):
             yield path, owner, name, None, False
@@ -223,14 +224,14 @@ def _walk(book: Book):
     rewritten by the caller from the collected block translations)."""
     lines = _front_lines(book.root / "book.yaml")
     meta = book.meta
-    for path, owner, name, index, _ in _field_texts(meta, BOOK_FIELDS, BookMeta):
+    for path, owner, name, index, _ in _field_texts(meta, BOOK_FIELDS):
         text = _get(owner, name, index)
         yield (Text(f"book.yaml {path}", _norm(text), _line_of(lines, text),
                     _description(BookMeta, name), False),
                lambda s, o=owner, n=name, i=index: _set(o, n, i, s))
     for file, item, fields, model, handout in _items(book):
         lines = _front_lines(item.source)
-        for path, owner, name, index, label in _field_texts(item, fields, model):
+        for path, owner, name, index, label in _field_texts(item, fields):
             text = _get(owner, name, index)
             desc = FreeZone.model_fields["label"].description if label else _description(model, path.split(" ")[0])
             yield (Text(f"{file} {path}", _norm(text), _line_of(lines, text), desc or "", handout),
