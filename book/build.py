@@ -54,7 +54,7 @@ def load(job: Job) -> tuple[Book, practice.Profile]:
                                 f"no label catalogue for {book.meta.language!r} (known: {', '.join(practice.languages())})"))
     if problems:
         raise SourceError(problems)
-    if profile.practice.language != book.meta.language:
+    if profile.practice.language.split("-")[0] != book.meta.language.split("-")[0]:
         book = translate.translate(book, profile.practice.language, profile.folder)
     return book, profile
 

@@ -33,6 +33,8 @@ class Reference(Strict):
     volume: Optional[str] = Field(None, description="Volume and issue, e.g. '24(5)'.")
     pages: Optional[str] = Field(None, description="Page range or article number.")
     pubmed: Optional[int] = Field(None, description="PubMed identifier (PMID).")
+    language: str = Field("en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$",
+                          description="Language of the title (BCP 47), for its hyphenation and typography in any edition.")
 
 
 # --------------------------------------------------------------------------- spots
