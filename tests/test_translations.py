@@ -380,3 +380,14 @@ def test_a_translation_must_keep_the_markdown_structure_and_references(tiny, cap
     cited.msgstr = cited.msgid
     po.save(str(po_path))
     assert cli("check", "--chapters", tiny, "--practice", "cabinet-lumiere") == 0
+
+
+def test_french_handouts_fit_one_a4_page_with_client_and_notes():
+    """French runs longer than English: every French handout still fits the sample's A4 page."""
+    from book import build, render
+
+    book, profile = build.load(build.Job(chapters=CHAPTERS, practice="cabinet-lumiere"))
+    personal = render.Personal(client="Zoë Example-Longname", therapist="Sam Ortiz",
+                               notes="À faire avant la course, pas après. Allez plus doucement à gauche.")
+    for spot in book.spots:
+        assert len(build.render_handout(book, profile, [spot], personal, "a4").pages) == 1, spot.number
