@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import signal
 import sys
 import time
@@ -41,6 +42,9 @@ def parser() -> argparse.ArgumentParser:
         sp.add_argument("--practice", default=None, help="practice name under styles/practices/ or a profile folder path (default: default)")
         if paper:
             sp.add_argument("--paper", choices=["a4", "letter"], help="paper size of the handouts (default: the practice's)")
+        sp.add_argument("--allow-untranslated", action="store_true",
+                        help="in a practice's language, use the English for texts not yet translated (or fuzzy) "
+                             "and warn, instead of refusing")
 
     b = sub.add_parser("build", help="build the EPUB, the PDF book and one handout per spot")
     common(b)
@@ -88,6 +92,13 @@ def parser() -> argparse.ArgumentParser:
     sv.add_argument("--data", type=Path, default=Path("var"), help="folder for the database and session key (default: var/)")
     sv.add_argument("--allow-remote", action="store_true",
                     help="allow a non-loopback --host; needs the DESK_PASSWORD environment variable")
+
+    tr = sub.add_parser("translations", help="gettext catalogues of the content (chapters/locales/LANG.po)")
+    trs = tr.add_subparsers(dest="action", required=True, metavar="ACTION")
+    up = trs.add_parser("update", help="extract every translatable text into LANG.po, merging with what is there "
+                                       "(changed English turns fuzzy, unused entries become obsolete)")
+    up.add_argument("languages", nargs="*", metavar="LANG", help="language codes, e.g. fr de (default: every existing catalogue)")
+    up.add_argument("--chapters", type=Path, default=ROOT / "chapters", help="source folder (default: chapters/)")
 
     pr = sub.add_parser("practice", help="practice profiles")
     prs = pr.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -159,12 +170,18 @@ def run(args, started: float) -> int:
         print(f"created {display(path)}; edit it, then: python make_book.py build --practice {args.name}")
         return 0
 
+    if args.command == "translations":
+        return translations(args, started)
+
     job = build.Job(chapters=args.chapters, practice=args.practice, paper=getattr(args, "paper", None),
-                    book_paper=getattr(args, "book_paper", None))
+                    book_paper=getattr(args, "book_paper", None),
+                    allow_untranslated=getattr(args, "allow_untranslated", False))
     if args.command == "check":
+        from book import translate
         from book.check import check
 
         book, profile, warnings = check(job)
+        translate.require(book, None, job.allow_untranslated)
         for warning in warnings:
             print(f"warning: {warning}")
         print(f"ok: {len(book.spots)} spots, {len(book.references)} references, practice {profile.practice.name!r}; "
@@ -232,6 +249,25 @@ def serve(args, job) -> int:
     password = os.environ.get("DESK_PASSWORD") or None
     desk.check_bind(args.host, args.allow_remote, password)
     desk.run(job, host=args.host, port=args.port, data=args.data, password=password)
+    return 0
+
+
+def translations(args, started: float) -> int:
+    from book import sources, translate
+    from book.errors import Problem, SourceError, display
+
+    book = sources.load(args.chapters)
+    langs = args.languages or sorted(p.stem for p in (args.chapters / translate.LOCALES).glob("*.po"))
+    if not langs:
+        raise SourceError([Problem("command line", "LANG", "name a language, e.g. translations update fr")])
+    bad = [lang for lang in langs if not re.fullmatch(r"[a-z]{2}", lang)]
+    if bad:
+        raise SourceError([Problem("command line", "LANG", f"a two-letter language code, got {lang!r}") for lang in bad])
+    for lang in langs:
+        path, n = translate.update(book, lang)
+        print(f"{display(path)}: {n['texts']} texts, {n['translated']} translated, {n['fuzzy']} fuzzy, "
+              f"{n['untranslated']} untranslated, {n['obsolete']} obsolete")
+    print(f"{len(langs)} catalogue(s) updated in {time.monotonic() - started:.1f} s")
     return 0
 
 

@@ -17,7 +17,7 @@ from typing import Optional
 
 from anyascii import anyascii
 
-from . import practice, render, sources
+from . import practice, render, sources, translate
 from .errors import Problem, SourceError, bad_characters, display, echo
 from .model import Book
 from .options import parse_date, parse_hold, parse_times  # noqa: F401  (the batch CSV and the CLI share them)
@@ -38,10 +38,14 @@ class Job:
     practice: Optional[str] = None
     paper: Optional[str] = None
     book_paper: Optional[str] = None  # the PDF book's trim size (default: the practice's book_paper)
+    allow_untranslated: bool = False  # build with English where a translation is missing or fuzzy
 
 
 def load(job: Job) -> tuple[Book, practice.Profile]:
-    """Load and check the sources and the practice together, reporting all problems at once."""
+    """Load and check the sources and the practice together, reporting all problems at once.
+
+    The book comes back in the practice's language: translated from the gettext catalogue when its
+    sources are in another (``book.translation`` lists what is still English; see ``translate.require``)."""
     problems: list[Problem] = []
     book = profile = None
     try:
@@ -57,6 +61,8 @@ def load(job: Job) -> tuple[Book, practice.Profile]:
                                 f"no label catalogue for {book.meta.language!r} (known: {', '.join(practice.languages())})"))
     if problems:
         raise SourceError(problems)
+    if profile.practice.language.split("-")[0] != book.meta.language.split("-")[0]:
+        book = translate.translate(book, profile.practice.language, profile.folder)
     return book, profile
 
 
@@ -175,6 +181,7 @@ def write_handout(job: Job, keys: list[str], personal: Personal, out: Path, book
     if problems:
         raise SourceError(problems)
     spots = pick_spots(book, keys)
+    translate.require(book, spots, job.allow_untranslated)
     document = render_handout(book, profile, spots, personal, paper_of(job, profile))
     from . import pdf
 
@@ -337,6 +344,7 @@ def build_all(job: Job, out: Path, pdf_variant: str = "pdf/ua-1", force: bool = 
     from . import incremental
 
     book, profile = load(job)
+    translate.require(book, None, job.allow_untranslated)
     paper = paper_of(job, profile)
     stem = safe_name(book.meta.title)
     books = {f"book/{stem}.pdf": None, f"book/{stem}.epub": None}

@@ -11,11 +11,11 @@ from ebooklib import epub
 from lxml import etree
 from lxml.builder import ElementMaker
 
-from . import pagination
+from . import pagination, typography
 from .model import Book
 from .output import atomic, build_time
-from .practice import STYLES, Profile, labels
-from .render import Target, base_context, book_parts, cover_html, doc_name, environment
+from .practice import STYLES, Profile, labels, rgb
+from .render import Target, base_context, branded, book_parts, cover_html, doc_name, environment
 
 XHTML = "http://www.w3.org/1999/xhtml"
 OPS = "http://www.idpf.org/2007/ops"
@@ -25,11 +25,7 @@ ACCESS_MODES = [("schema:accessMode", "textual"), ("schema:accessMode", "visual"
                 ("schema:accessModeSufficient", "textual"), ("schema:accessModeSufficient", "textual,visual")]
 FEATURES = ["alternativeText", "structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability"]
 PAGE_FEATURES = ["pageNavigation", "pageBreakMarkers"]  # only when the print edition's page numbers are in
-SUMMARY = (
-    "Text with headings, a table of contents and footnotes. Every body map has a text description of where "
-    "the trigger point is and where its pain is felt; no information is conveyed by colour alone."
-)
-SUMMARY_PAGES = " Page numbers of the print (PDF) edition are marked in the text and listed for navigation."
+# The accessibility summary is a label (a11y_summary, a11y_pages): it speaks the book's language.
 CONFORMS = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
 PAPER_NAMES = {"a4": "A4", "letter": "US Letter", "6x9": "6 x 9 in", "a5": "A5"}
 # Ids of the PDF's opening pages and the EPUB title-page blocks that hold the same text.
@@ -65,7 +61,7 @@ def make(book: Book, profile: Profile, path: Path, page_map: Optional[pagination
     PAPER names the PDF's paper size in the page source.
     """
     meta = book.meta
-    t = labels(meta.language)
+    t = profile.labels
     target = Target("epub")
     parts = book_parts(book, profile, target)
     when = build_time(meta.date)
@@ -100,6 +96,7 @@ def make(book: Book, profile: Profile, path: Path, page_map: Optional[pagination
     ctx = base_context(book, profile, target, for_book=True)
     title_page = epub.EpubHtml(uid="titlepage", title=meta.title, file_name="titlepage.xhtml", lang=meta.language)
     title_html = environment().get_template("epub_titlepage.html").render(**ctx)
+    title_html = typography.html(title_html, meta.language)
 
     # Print page numbers: markers in reading order, each page once, rising through the book.
     pages = {FRONT_IDS.get(k, k): v for k, v in (page_map or {}).items()}
@@ -108,7 +105,8 @@ def make(book: Book, profile: Profile, path: Path, page_map: Optional[pagination
     page_list += [(n, title_page.file_name) for n in marked]
     bodies = []
     for part in parts:
-        body, marked = pagination.mark_pages(part["html"], pages, page_list[-1][0] if page_list else 0)
+        body, marked = pagination.mark_pages(typography.html(part["html"], meta.language), pages,
+                                             page_list[-1][0] if page_list else 0)
         page_list += [(n, doc_name(part["slug"])) for n in marked]
         bodies.append(body)
 
@@ -131,7 +129,8 @@ def make(book: Book, profile: Profile, path: Path, page_map: Optional[pagination
     for prop, value in [*ACCESS_MODES, *(("schema:accessibilityFeature", f) for f in features),
                         ("schema:accessibilityHazard", "none")]:
         eb.add_metadata(None, "meta", value, {"property": prop})
-    eb.add_metadata(None, "meta", SUMMARY + (SUMMARY_PAGES if page_list else ""), {"property": "schema:accessibilitySummary"})
+    eb.add_metadata(None, "meta", t["a11y_summary"] + (" " + t["a11y_pages"] if page_list else ""),
+                    {"property": "schema:accessibilitySummary"})
     eb.add_metadata(None, "meta", CONFORMS, {"property": "dcterms:conformsTo"})
     if page_list:
         source = print_source(book, paper)

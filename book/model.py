@@ -37,6 +37,8 @@ class Reference(Strict):
     volume: Optional[str] = Field(None, description="Volume and issue, e.g. '24(5)'.")
     pages: Optional[str] = Field(None, description="Page range or article number.")
     pubmed: Optional[int] = Field(None, description="PubMed identifier (PMID).")
+    language: str = Field("en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$",
+                          description="Language of the title (BCP 47), for its hyphenation and typography in any edition.")
 
 
 # --------------------------------------------------------------------------- safety
@@ -276,6 +278,17 @@ class BookMeta(Strict):
         return v
 
 
+class Translation(Strict):
+    """How a loaded Book was translated (set by book/translate.py, never written in a source)."""
+
+    language: str = Field(description="The language the book was translated into.")
+    catalogue: Path = Field(description="The gettext catalogue used (it may not exist yet).")
+    exists: bool = Field(description="Whether that catalogue exists.")
+    done: dict[str, str] = Field(default_factory=dict, description="'msgctxt\\x04msgid' -> finished translation.")
+    missing: list[tuple[str, str, bool]] = Field(
+        default_factory=list, description="Texts left in English: (msgctxt, 'untranslated' or 'fuzzy', shown on handouts).")
+
+
 class Book(Strict):
     """Everything the renderers need, loaded and cross-checked."""
 
@@ -286,6 +299,7 @@ class Book(Strict):
     references: dict[str, Reference]
     cautions: Cautions
     root: Path
+    translation: Optional[Translation] = Field(None, description="Set when the book was translated from its sources' language.")
 
     def spot(self, key: Union[int, str]) -> Spot:
         for s in self.spots:
@@ -339,7 +353,9 @@ class Practice(Strict):
     book_paper: Literal["6x9", "a5", "a4", "letter"] = Field(
         "6x9", description="Page size of the PDF book: '6x9' (6 x 9 in, a trade paperback) or 'a5' read best; "
         "'a4' and 'letter' print on office paper, with wider margins to keep lines short.")
-    language: str = Field("en", description="Language of labels and dates; one catalogue per language in book/locales/.")
+    language: str = Field("en", description="Language of everything the practice makes: the content comes from the "
+                          "gettext catalogue chapters/locales/LANG.po (or the profile's own locales/LANG.po), the labels "
+                          "from book/locales/LANG.yaml (or the profile's own labels/LANG.yaml).")
     contact: Contact = Field(default_factory=Contact, description="How clients reach the practice.")
     qr_url: Optional[str] = Field(None, description="Booking or video page; printed as a QR code on handouts.")
     therapists: list[str] = Field(default_factory=list, description="Therapists' names, for the book's 'presented by' page.")

@@ -19,6 +19,7 @@ import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
+from . import typography
 from .output import atomic, build_time
 from .errors import Problem, SourceError, display
 from .practice import PROJECT, STYLES, Profile
@@ -113,6 +114,7 @@ def render(html: str, profile: Profile, kind: str, paper: Optional[str] = None, 
     """
     if kind == "book":
         html = typeset(html)
+    html = typography.html(html, profile.practice.language)
     try:
         source = weasyprint.HTML(string=html, base_url=str(base or profile.folder) + "/",
                                  url_fetcher=fetcher(profile, base if kind == "book" else None))

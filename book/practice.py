@@ -20,6 +20,7 @@ from typing import Optional
 import tinycss2.color4
 import yaml
 
+from . import typography
 from .errors import Problem, SourceError, display, echo
 from .model import Practice
 from .sources import MAX_NAME, decode, read_file, read_yaml, validate
@@ -90,8 +91,8 @@ class Profile:
             height = PAGE_HEIGHTS_MM[paper or p.book_paper] - top - bottom
             return (root + f":root {{ --text-height: {height:.1f}mm; }}\nhtml {{ font-size: {body}pt; }}\n"
                     f"@page {{ size: {size}; margin: {top}mm {outer}mm {bottom}mm {inner}mm; }}\n"
-                    f"@page :left {{ margin: {top}mm {inner}mm {bottom}mm {outer}mm; }}\n")
-        return root + f"@page {{ size: {PAPER_SIZES[paper or p.paper]}; }}\n"
+                    f"@page :left {{ margin: {top}mm {inner}mm {bottom}mm {outer}mm; }}\n" + typography.css(p.language))
+        return root + f"@page {{ size: {PAPER_SIZES[paper or p.paper]}; }}\n" + typography.css(p.language)
 
     @property
     def figure_colors(self) -> dict[str, str]:
@@ -111,17 +112,76 @@ def rgb(value: str) -> Optional[tuple[int, int, int]]:
     return tuple(round(min(1, max(0, c)) * 255) for c in coords)
 
 
-def languages() -> list[str]:
-    return sorted(p.stem for p in LOCALES.glob("*.yaml"))
+def languages(folder: Optional[Path] = None) -> list[str]:
+    """Languages with a label catalogue: the project's, and those a profile folder brings in labels/."""
+    own = sorted(p.stem for p in (folder / "labels").glob("*.yaml")) if folder else []
+    return sorted({p.stem for p in LOCALES.glob("*.yaml")} | set(own))
+
+
+_PLACEHOLDER = re.compile(r"\{(\w*)\}")
+
+
+def label_problems(data, path: Path, english: dict) -> list[Problem]:
+    """A label catalogue checked against the English one: every key, no other, placeholders kept."""
+    name = display(path)
+    if not isinstance(data, dict):
+        return [Problem(name, "(top level)", "must map label keys to texts, like book/locales/en.yaml")]
+    problems = [Problem(name, key, "missing (every key of book/locales/en.yaml needs a translation)")
+                for key in english if key not in data]
+    for key, value in data.items():
+        if key not in english:
+            problems.append(Problem(name, str(key), "unknown label key (not in book/locales/en.yaml)"))
+            continue
+        want = english[key]
+        if isinstance(want, list):
+            if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+                problems.append(Problem(name, key, "must be a list of texts"))
+            continue
+        if not isinstance(value, str) or not value.strip():
+            problems.append(Problem(name, key, "must be a text"))
+            continue
+        if sorted(_PLACEHOLDER.findall(value)) != sorted(_PLACEHOLDER.findall(want)):
+            keep = ", ".join("{%s}" % p for p in _PLACEHOLDER.findall(want)) or "none"
+            problems.append(Problem(name, key, f"placeholders must be the English ones ({keep}), got {value!r}"))
+        elif ("|" in want) != ("|" in value):
+            problems.append(Problem(name, key, f"must give singular|plural like the English {want!r}"))
+    return problems
+
+
+def label_file(language: str, folder: Optional[Path] = None) -> Path:
+    """The label catalogue of LANGUAGE: the profile's labels/LANG.yaml if it brings one, else book/locales/."""
+    lang = language.split("-")[0]
+    if folder is not None and os.path.lexists(folder / "labels" / f"{lang}.yaml"):
+        return folder / "labels" / f"{lang}.yaml"
+    return LOCALES / f"{lang}.yaml"
 
 
 @functools.lru_cache(maxsize=None)
-def labels(language: str) -> dict:
-    base = yaml.safe_load((LOCALES / "en.yaml").read_text(encoding="utf-8"))
-    lang = language.split("-")[0]
-    if lang != "en":
-        base.update(yaml.safe_load((LOCALES / f"{lang}.yaml").read_text(encoding="utf-8")))
-    return base
+def _english() -> dict:
+    return yaml.safe_load((LOCALES / "en.yaml").read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=None)
+def _labels(path: Path) -> dict:
+    problems: list[Problem] = []
+    own = path.parent.name == "labels"  # a profile's labels/LANG.yaml: read only if it stays in its folder
+    data = read_yaml(path, problems, root=path.parent.parent.resolve() if own else LOCALES,
+                     folder="profile folder" if own else "label catalogues")
+    if not problems:
+        problems = label_problems(data, path, _english())
+    if problems:
+        raise SourceError(problems)
+    return data
+
+
+def labels(language: str, folder: Optional[Path] = None) -> dict:
+    """The complete, checked label catalogue of LANGUAGE (an incomplete one is an error, not a fallback).
+    The key ``language`` says which language the labels are in."""
+    found = _labels(label_file(language, folder))
+    if language.split("-")[0] != "en":
+        found = {k: [typography.text(x, language) for x in v] if isinstance(v, list) else typography.text(v, language)
+                 for k, v in found.items()}
+    return {**found, "language": language}
 
 
 @functools.lru_cache(maxsize=None)
@@ -282,8 +342,26 @@ def load(name_or_path: Optional[str] = None) -> Profile:
                 if not font_installed(family):
                     problems.append(Problem(name, f"fonts.{field}", f"font {echo(family)} is not installed (fc-list finds no such family)"))
         logo = read_logo(folder, root, practice.logo, problems, name) if practice.logo else None
-        if practice.language.split("-")[0] not in languages():
-            problems.append(Problem(name, "language", f"unknown language {echo(practice.language)} (known: {', '.join(languages())})"))
+        if practice.language.split("-")[0] not in languages(folder):
+            problems.append(Problem(name, "language", f"unknown language {echo(practice.language)}: no label catalogue (known: "
+                                    f"{', '.join(languages())}; a profile may bring its own labels/LANG.yaml)"))
+        elif not known_locale(practice.language):
+            problems.append(Problem(name, "language", f"{echo(practice.language)} is not a language code Babel knows"))
+        else:
+            try:
+                found = labels(practice.language, root)
+            except SourceError as e:
+                problems += e.problems
     if problems:
         raise SourceError(problems)
-    return Profile(practice=practice, folder=root, labels=labels(practice.language), logo=logo, extra_css=extra_css)
+    return Profile(practice=practice, folder=root, labels=found, logo=logo, extra_css=extra_css)
+
+
+def known_locale(language: str) -> bool:
+    import babel
+
+    try:
+        babel.Locale.parse(language.replace("-", "_"))
+        return True
+    except (ValueError, babel.UnknownLocaleError):
+        return False

@@ -21,7 +21,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from . import bodymap, pagination, pictures
 from .model import Book, Section, Spot
 from .output import build_time
-from .practice import PROJECT, Profile, labels
+from .practice import PROJECT, Profile
 from .sources import CITATION, citation_keys
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -127,6 +127,11 @@ def spot_figure(spot: Spot, target: Target, *, side: str = "right", colors: Opti
     svg = bodymap.figure(loc.view, loc.marker, ref.essential, ref.spillover, side=side, colors=colors,
                          uid=uid or spot_id(spot.number), labels=labels, muscle=spot.muscles[0], box_mm=box_mm)
     alt = bodymap.describe(loc.view, loc.marker, ref.essential, ref.spillover, side=side, muscle=spot.muscles[0])
+    if labels and labels.get("language", "en").split("-")[0] != "en":
+        # The figure engine names its regions in English; other languages describe the figure with
+        # the spot's own (translated) location and referral texts.
+        alt = labels["figure_alt"].format(where=loc.description, pain=ref.description,
+                                          side=labels["side_" + side])
     size = "x".join(f"{v:g}" for v in box_mm)
     return Figure(target.image(f"{spot_id(spot.number)}-{side}-{size}", svg), alt)
 
@@ -147,7 +152,10 @@ def overview_figure(book: Book, target: Target, colors: Optional[dict] = None, l
                     box_mm: Optional[tuple[float, float]] = None, uid: str = "overview") -> Figure:
     spots = [(s.number, s.location.view, s.location.marker) for s in book.spots]
     svg = bodymap.overview(spots, colors=colors, uid=uid, labels=labels, box_mm=box_mm)
-    return Figure(target.image(uid, svg), bodymap.overview_description(spots))
+    alt = bodymap.overview_description(spots)
+    if labels and labels.get("language", "en").split("-")[0] != "en":
+        alt = labels["overview_alt"].format(spots="; ".join(f"{s.number}: {s.plain_name}" for s in book.spots))
+    return Figure(target.image(uid, svg), alt)
 
 
 # The printed size of the boxes figures are shown in (see styles/book.css: figure.bodymap, figure.overview).
@@ -214,7 +222,7 @@ def base_context(book: Optional[Book], profile: Profile, target: Target, for_boo
         "meta": book.meta if book else None,
         "practice": profile.practice,
         "profile": profile,
-        "t": labels(book.meta.language) if for_book and book else profile.labels,
+        "t": profile.labels,  # the book was translated into the practice's language when loaded
         "target": target,
         "spot_id": spot_id,
         "logo": logo_src(profile, target),

@@ -104,8 +104,8 @@ def test_french_practice_prints_french_labels_and_date(tmp_path):
     out = tmp_path / "fr.pdf"
     assert cli("handout", "6", "--practice", "cabinet-lumiere", "--date", "2026-03-05", "--side", "both", "-o", out) == 0
     text = PdfReader(out).pages[0].extract_text()
-    assert "5 mars 2026" in text and "Le presser" in text and "les deux côtés" in text
-    assert "Arrêtez et demandez conseil si" in text
+    assert "5 mars 2026" in text and "Le presser" in text and "les deux" in text
+    assert "Arrêtez et demandez conseil" in text
 
 
 def test_more_than_four_spots_warns_but_writes(tmp_path, caplog):
