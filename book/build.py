@@ -20,7 +20,7 @@ from .render import Personal
 
 log = logging.getLogger("book")
 
-MAX_NOTES = 400
+MAX_NOTES = 1200  # no page holds more; the real limit is measured on each page
 PACKET_WARN = 4
 
 
@@ -79,14 +79,47 @@ def pick_spots(book: Book, keys: list[str]) -> list:
 MAX_NAME = 60
 
 
-def personal_problems(personal: Personal, where: str = "command line", prefix: str = "--") -> list[Problem]:
-    """What cannot fit on the page: notes, client and therapist names too long."""
+def personal_problems(personal: Personal, where: str = "command line", prefix: str = "--",
+                      keys: Optional[list[str]] = None) -> list[Problem]:
+    """What cannot be printed: client and therapist names too long, notes for a spot not in the handout.
+
+    How much of the notes fits is the room on each spot's page, measured when it is laid out
+    (render_handout); MAX_NOTES only stops text no page could hold.
+    """
     problems = []
     for field, value, limit in (("notes", personal.notes, MAX_NOTES), ("client", personal.client, MAX_NAME),
-                                ("therapist", personal.therapist, MAX_NAME)):
+                                ("therapist", personal.therapist, MAX_NAME),
+                                *(("notes", v, MAX_NOTES) for v in personal.spot_notes.values())):
         if value and len(value) > limit:
             problems.append(Problem(where, prefix + field, f"{len(value)} characters; at most {limit} fit on the page"))
+    if keys is not None:
+        for key in personal.spot_notes:
+            if key not in keys:
+                problems.append(Problem(where, prefix + "notes", f"a note for spot {key}, which is not in this "
+                                        f"handout ({', '.join(keys)})"))
     return problems
+
+
+_SPOT_NOTE = re.compile(r"^\s*(\d{1,2})\s*:\s*(.*)$", re.S)
+
+
+def parse_notes(values: list[str], where: str = "command line", field: str = "--notes") -> tuple[Optional[str], dict[str, str]]:
+    """Notes as given: 'TEXT' for every page, 'NUMBER: TEXT' for that spot's page only.
+
+    Returns (the notes for every page, {spot number: its notes}); several notes for the same page are
+    joined. An empty 'NUMBER:' note is a SourceError.
+    """
+    general, per_spot = [], {}
+    for value in values:
+        m = _SPOT_NOTE.match(value)
+        if m and not m.group(2).strip():
+            raise SourceError([Problem(where, field, f"the note for spot {m.group(1)} is empty")])
+        if m:
+            key = str(int(m.group(1)))
+            per_spot[key] = " ".join(filter(None, [per_spot.get(key), m.group(2).strip()]))
+        elif value.strip():
+            general.append(value.strip())
+    return (" ".join(general) or None), per_spot
 
 
 def parse_hold(value: str) -> tuple[int, int]:
@@ -116,27 +149,191 @@ def parse_date(value: str) -> dt.date:
         raise ValueError(f"must be a date as YYYY-MM-DD, got {value!r}") from None
 
 
-def render_handout(book: Book, profile: practice.Profile, spots: list, personal: Personal, paper: str):
-    """Lay out a handout or packet and check that every spot fits on exactly one page."""
-    html = render.handout_html(book, spots, profile, personal)
-    document = pdf.render(html, profile, "handout", paper, base=profile.folder)
+MM = 25.4 / 96  # WeasyPrint lays out in CSS pixels
+
+
+def _classes(box) -> list[str]:
+    element = getattr(box, "element", None)
+    return (element.get("class") or "").split() if element is not None and hasattr(element, "get") else []
+
+
+def _find(box, cls: str):
+    """The first box under BOX whose element has the class CLS."""
+    for child in getattr(box, "children", None) or []:
+        if cls in _classes(child):
+            return child
+        found = _find(child, cls)
+        if found is not None:
+            return found
+    return None
+
+
+def _bottom(box) -> float:
+    """Where the content of BOX ends (its last in-flow child's margin edge), in CSS px."""
+    ends = [c.position_y + c.margin_height() for c in getattr(box, "children", None) or [] if c.is_in_normal_flow()]
+    return max(ends, default=box.content_box_y())
+
+
+def _lines(box) -> list:
+    from weasyprint.formatting_structure import boxes
+
+    return [c for c in getattr(box, "children", None) or [] if isinstance(c, boxes.LineBox)]
+
+
+def measure(page) -> dict:
+    """Room on a laid-out handout page, in mm: what is left at the foot of the content area, the heights
+    of the text column, the figure column and the dose box, and the widths of the title's lines."""
+    root = page._page_box
+    article = _find(root, "handout")
+    area_bottom = root.content_box_y() + root.height
+    main, aside, title = _find(article, "main"), _find(article, "aside"), _find(article, "balance")
+    dose = _find(main, "dose-box") if main else None
+    top = main.content_box_y() if main else 0
+    return {
+        "spare": (area_bottom - _bottom(article)) * MM,
+        "main": (_bottom(main) - top) * MM if main else 0.0,
+        "aside": (_bottom(aside) - top) * MM if aside else 0.0,
+        "dose": (dose.margin_height() * MM) if dose else 0.0,
+        "title_lines": [sum(c.margin_width() for c in line.children) * MM for line in _lines(title)] if title else [],
+    }
+
+
+def balanced_width(widths: list[float]) -> Optional[float]:
+    """A narrower width for a title of several lines, so its lines come out about equally long."""
+    if len(widths) < 2:
+        return None
+    return round(sum(widths) / len(widths) * 1.06 + 3, 1)
+
+
+def foot_problem(document, profile: practice.Profile, paper: str) -> Optional[Problem]:
+    """The disclaimer and footer line must end 4.5 mm above the paper's edge (printers cannot reach it)."""
+    from weasyprint.formatting_structure import boxes
+
+    for page in document.pages:
+        for margin in page._page_box.children:
+            if not isinstance(margin, boxes.MarginBox) or not _find(margin, "foot"):
+                continue
+            foot = _find(margin, "foot")
+            over = (foot.position_y + foot.margin_height()) * MM - (page.height * MM - 4.5)
+            if over > 0.2:
+                chars = len((profile.practice.disclaimer or profile.labels["disclaimer"]) + (profile.practice.footer or ""))
+                per_mm = chars / max(1.0, foot.height * MM)
+                field = "footer" if profile.practice.footer and not profile.practice.disclaimer else "disclaimer"
+                return Problem(display(profile.folder / "practice.yaml"), field,
+                               f"the footer (disclaimer, the sheet's 'not a diagnosis' line, address and footer) "
+                               f"runs {over:.0f} mm past the foot of the {paper} page; shorten the disclaimer or the "
+                               f"footer by about {max(10, round(over * per_mm + 20, -1)):.0f} characters")
+    return None
+
+
+WIDE_DOSE_MM = 18  # about the height of the dose box across the page
+
+
+def _page_of(document, i: int):
+    return next(page for page in document.pages if f"handout-{i}" in page.anchors)
+
+
+def _spans(document, i: int) -> int:
+    """How many pages the handout of the I-th spot (from 1) runs across."""
+    return sum(1 for page in document.pages if f"handout-{i}" in page.anchors)
+
+
+def fit_problems(document, spots: list, personal: Personal, paper: str, profile: practice.Profile) -> list[Problem]:
+    """Each spot on exactly one page; the notes within the room its page has; the footer on the paper."""
     problems = []
     for i, spot in enumerate(spots, 1):
         pages = [page for page in document.pages if f"handout-{i}" in page.anchors]
-        if len(pages) > 1:
-            over = sum(overflow_mm(page) for page in pages[1:])
+        if len(pages) <= 1:
+            continue
+        over = sum(overflow_mm(page) for page in pages[1:])
+        notes = render.page_notes(spot, personal)
+        if notes:
+            problems.append(notes_problem(pages, spot, notes, over, paper))
+        else:
             problems.append(Problem(display(spot.source), "handout",
                                     f"spot {spot.number} does not fit on one {paper} page: about {over:.0f} mm "
-                                    f"runs onto a second page; shorten its text or the notes"))
+                                    f"runs onto a second page; shorten its text"))
+    foot = foot_problem(document, profile, paper)
+    if foot:
+        problems.append(foot)
     for page in document.pages:
         spill = off_page(page)
         if spill:
             problems.append(Problem("handout", "layout", f"text runs off the {paper} page: {spill!r}; "
-                                    "shorten the client or therapist name, or the practice's footer text"))
+                                    "shorten the client or therapist name"))
             break
-    if problems:
-        raise SourceError(problems)
-    return document
+    return problems
+
+
+def notes_problem(pages: list, spot, notes: list[str], over_mm: float, paper: str) -> Problem:
+    """How many characters of notes fit on SPOT's page, estimated from the lines the notes took."""
+    chars = sum(len(n) for n in notes)
+    lines, line_mm = 0, 6.0
+    for page in pages:
+        box = _find(page._page_box, "notes")
+        for para in [c for c in getattr(box, "children", None) or [] if c.element_tag == "p"]:
+            found = _lines(para)
+            lines += len(found)
+            if found:
+                line_mm = found[0].height * MM
+    per_line = chars / max(1, lines)
+    fit = int(chars - (over_mm / line_mm + 1) * per_line)
+    fit = max(0, int(fit // 10 * 10))
+    room = f"about {fit} characters fit" if fit else "the page has no room left for notes"
+    return Problem("handout", "notes", f"{chars} characters of notes do not fit on spot {spot.number}'s {paper} page; "
+                                       f"{room} (shorten the notes, or give this spot its own: --notes \"{spot.number}: ...\")")
+
+
+def render_handout(book: Book, profile: practice.Profile, spots: list, personal: Personal, paper: str, fill: bool = True):
+    """Lay out a handout or packet and check that every spot fits on exactly one page.
+
+    The first layout has every body map at its smallest. Each page's spare room then goes to its body
+    map, a text column that runs well below the body map hands its dose box to a band across the page,
+    and long titles are balanced, in a second layout; so no page ends in a blank band. fill=False stops
+    after the first (enough to know that it fits, unless only the band would make it fit).
+    """
+    layout = [{} for _ in spots]
+    document = _layout(book, profile, spots, personal, paper, layout)
+    problems = fit_problems(document, spots, personal, paper, profile)
+    if not problems and not fill:
+        return document
+    for i in range(len(spots)):
+        room = measure(_page_of(document, i + 1)) if _spans(document, i + 1) == 1 else None
+        layout[i] = plan(room)
+    filled = _layout(book, profile, spots, personal, paper, layout)
+    if not fit_problems(filled, spots, personal, paper, profile):
+        return filled
+    # The estimate was too generous somewhere: the same placement with the body maps at their smallest.
+    for entry in layout:
+        entry.pop("figure_mm", None)
+    plain = _layout(book, profile, spots, personal, paper, layout)
+    later = fit_problems(plain, spots, personal, paper, profile)
+    if later:
+        raise SourceError(problems or later)
+    return plain
+
+
+def _layout(book, profile, spots, personal, paper, layout):
+    html = render.handout_html(book, spots, profile, personal, layout)
+    return pdf.render(html, profile, "handout", paper, base=profile.folder)
+
+
+def plan(room: Optional[dict]) -> dict:
+    """Where a page's dose box goes and how tall its body map grows, from the room its first layout left.
+
+    A text column that ends more than a band's height below the body map gives up its dose box to a
+    band across the page (about as tall as the box was); the body map then takes what is left.
+    """
+    if room is None:  # did not fit: try the band, with the body map at its smallest
+        return {"dose_wide": True}
+    main, aside, dose, spare = room["main"], room["aside"], room["dose"], room["spare"]
+    entry = {"title_mm": balanced_width(room["title_lines"])}
+    if main - aside > WIDE_DOSE_MM and dose:
+        entry["dose_wide"] = True
+        spare += max(main, aside) - max(main - dose, aside) - dose
+        main -= dose
+    entry["figure_mm"] = render.FIGURE_MIN_MM + max(0.0, spare + max(0.0, main - aside) - 1.0)
+    return entry
 
 
 def off_page(page) -> Optional[str]:
@@ -171,16 +368,16 @@ def overflow_mm(page) -> float:
     for child in page._page_box.children:
         if type(child).__name__ != "MarginBox":  # the running footer lives in the page margin
             walk(child)
-    return (bottom - top) * 25.4 / 96
+    return (bottom - top) * MM
 
 
 def write_handout(job: Job, keys: list[str], personal: Personal, out: Path, book=None, profile=None) -> Path:
     if book is None:
         book, profile = load(job)
-    problems = personal_problems(personal)
+    spots = pick_spots(book, keys)
+    problems = personal_problems(personal, keys=[*keys, *(str(s.number) for s in spots)])
     if problems:
         raise SourceError(problems)
-    spots = pick_spots(book, keys)
     document = render_handout(book, profile, spots, personal, paper_of(job, profile))
     pdf.write(document, out)
     return out

@@ -223,6 +223,8 @@ class Practice(Strict):
 
     name: str = Field("Trigger Point Self-Care", description="Display name printed on every output.")
     logo: Optional[str] = Field(None, description="Logo file (SVG or PNG) inside the profile folder.")
+    show_name: bool = Field(True, description="Print the name beside the logo on handouts; false when the logo "
+                            "already carries the name (without a logo the name is always printed).")
     colors: Colors = Field(default_factory=Colors)
     fonts: Fonts = Field(default_factory=Fonts)
     paper: Literal["a4", "letter"] = Field("a4", description="Paper size of handouts and the PDF book.")

@@ -117,6 +117,30 @@ def load_section(path: Path, problems: list[Problem]) -> Optional[Section]:
     return Section(**meta.model_dump(), slug=slug, source=path, body=body)
 
 
+_NUMBER = r"(?:\d+(?:\s*(?:-|to|or|and)\s*\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|a few|few|several|half a)"
+# A hold time or a count of presses: "30 to 90 seconds", "a minute", "60 s", "twice", "2 rounds", "10 times".
+DOSE_IN_STEP = re.compile(
+    rf"\b(?:{_NUMBER}[\s-]+(?:seconds?|minutes?)\b|\d+\s*(?:s|secs?|mins?)\b(?!-)"
+    rf"|twice|thrice|{_NUMBER}\s+(?:more\s+)?(?:times|rounds?|reps?|repetitions?|sets?)\b)", re.I)
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def check_steps(path: Path, steps: list[str], problems: list[Problem]) -> None:
+    """Steps never state the dose: it comes from press.hold_seconds, rounds and times_per_day, and a step
+    may say "Hold for {hold}." where the time belongs. Other braces are mistakes."""
+    for i, step in enumerate(steps):
+        found = DOSE_IN_STEP.search(step)
+        if found:
+            problems.append(Problem(display(path), f"press.steps[{i}]",
+                                    f"step {i + 1} states the dose ({found.group(0)!r}); hold times and counts come from "
+                                    "press.hold_seconds, rounds and times_per_day: leave them out, or write "
+                                    "'Hold for {hold}.'"))
+        for name in PLACEHOLDER.findall(step):
+            if name != "hold":
+                problems.append(Problem(display(path), f"press.steps[{i}]",
+                                        f"unknown placeholder {{{name}}}; the only one is {{hold}}"))
+
+
 def load_spot(path: Path, problems: list[Problem]) -> Optional[Spot]:
     meta, body = read_source(path, SpotMeta, problems)
     if meta is None:
@@ -124,6 +148,7 @@ def load_spot(path: Path, problems: list[Problem]) -> Optional[Spot]:
     loc, ref = meta.location, meta.referral
     for field, msg in bodymap.validate(loc.view, loc.marker, ref.essential, ref.spillover):
         problems.append(Problem(display(path), field, msg))
+    check_steps(path, meta.press.steps, problems)
     return Spot(**meta.model_dump(), source=path, body=body)
 
 
