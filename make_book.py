@@ -61,7 +61,8 @@ def parser() -> argparse.ArgumentParser:
     h.add_argument("--batch", type=Path, help="CSV with a row per client (name,spots,side,notes,hold,times_per_day,therapist,date)")
     h.add_argument("-o", "--output", type=Path, help="output PDF (default: build/handouts/<client>-<spots>.pdf); with --batch, a folder")
 
-    c = sub.add_parser("check", help="validate the sources and the practice; write nothing")
+    c = sub.add_parser("check", help="validate the sources and the practice, and lay out every handout on A4 and "
+                       "Letter with a long name and a two-line note; write nothing")
     common(c, paper=False)
 
     f = sub.add_parser("figure", help="write one spot's body-map figure as SVG")
@@ -100,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(args, started: float) -> int:
     from book import build, bodymap
-    from book.errors import display
+    from book.errors import SourceError, display
 
     if args.command == "regions":
         for view in bodymap.VIEWS:
@@ -116,6 +117,9 @@ def run(args, started: float) -> int:
     job = build.Job(chapters=args.chapters, practice=args.practice, paper=getattr(args, "paper", None))
     if args.command == "check":
         book, profile = build.load(job)
+        problems = build.check_handouts(book, profile)
+        if problems:
+            raise SourceError(problems)
         print(f"ok: {len(book.spots)} spots, {len(book.references)} references, practice {profile.practice.name!r}; "
               f"checked in {time.monotonic() - started:.1f} s")
         return 0
@@ -169,7 +173,8 @@ def handout(args, job, started: float) -> int:
     out = args.output or Path("build/handouts") / f"{name}-{'-'.join(build.safe_name(s) for s in args.spots)}.pdf"
     build.write_handout(job, args.spots, personal, out)
     print(f"wrote {display(out)}")
-    print(f"1 handout ({len(args.spots)} page(s)) in {time.monotonic() - started:.1f} s")
+    what = f"1 packet (a cover and {len(args.spots)} pages)" if len(args.spots) > 1 else "1 handout"
+    print(f"{what} in {time.monotonic() - started:.1f} s")
     return 0
 
 

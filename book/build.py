@@ -194,15 +194,42 @@ def measure(page) -> dict:
         "main": (_bottom(main) - top) * MM if main else 0.0,
         "aside": (_bottom(aside) - top) * MM if aside else 0.0,
         "dose": (dose.margin_height() * MM) if dose else 0.0,
-        "title_lines": [sum(c.margin_width() for c in line.children) * MM for line in _lines(title)] if title else [],
+        "title_mm": balanced_width(title),
     }
 
 
-def balanced_width(widths: list[float]) -> Optional[float]:
-    """A narrower width for a title of several lines, so its lines come out about equally long."""
-    if len(widths) < 2:
+def balanced_width(title) -> Optional[float]:
+    """A width for a title of several lines in which the same number of lines come out about equally
+    long (WeasyPrint has no text-wrap: balance): the narrowest width at which breaking the words, as
+    measured in the first layout, still gives that many lines, plus a little slack."""
+    lines = _lines(title) if title is not None else []
+    if len(lines) < 2:
         return None
-    return round(sum(widths) / len(widths) * 1.06 + 3, 1)
+    words, space = [], 0.0
+    for line in lines:
+        for child in line.children:
+            text, width = getattr(child, "text", None), child.margin_width() * MM
+            if text is None:  # the spot's number: kept whole
+                words.append(width)
+                continue
+            per_char = width / max(1, len(text))
+            space = space or per_char
+            words += [len(word) * per_char for word in text.split(" ") if word]
+
+    def count(width: float) -> int:
+        n, used = 1, 0.0
+        for w in words:
+            if used and used + space + w > width:
+                n, used = n + 1, w
+            else:
+                used += (space if used else 0) + w
+        return n
+
+    low, high = max(words), title.width * MM
+    for _ in range(24):
+        middle = (low + high) / 2
+        low, high = (low, middle) if count(middle) <= len(lines) else (middle, high)
+    return round(min(title.width * MM, high * 1.04 + 2), 1)
 
 
 def foot_problem(document, profile: practice.Profile, paper: str) -> Optional[Problem]:
@@ -226,7 +253,7 @@ def foot_problem(document, profile: practice.Profile, paper: str) -> Optional[Pr
     return None
 
 
-WIDE_DOSE_MM = 18  # about the height of the dose box across the page
+WIDE_DOSE = 0.9  # the dose band's height across the page, as a share of the dose box's under the steps
 
 
 def _page_of(document, i: int):
@@ -247,8 +274,9 @@ def fit_problems(document, spots: list, personal: Personal, paper: str, profile:
             continue
         over = sum(overflow_mm(page) for page in pages[1:])
         notes = render.page_notes(spot, personal)
-        if notes:
-            problems.append(notes_problem(pages, spot, notes, over, paper))
+        problem = notes_problem(pages, spot, notes, over, paper) if notes else None
+        if problem:
+            problems.append(problem)
         else:
             problems.append(Problem(display(spot.source), "handout",
                                     f"spot {spot.number} does not fit on one {paper} page: about {over:.0f} mm "
@@ -265,8 +293,9 @@ def fit_problems(document, spots: list, personal: Personal, paper: str, profile:
     return problems
 
 
-def notes_problem(pages: list, spot, notes: list[str], over_mm: float, paper: str) -> Problem:
-    """How many characters of notes fit on SPOT's page, estimated from the lines the notes took."""
+def notes_problem(pages: list, spot, notes: list[str], over_mm: float, paper: str) -> Optional[Problem]:
+    """How many characters of notes fit on SPOT's page, estimated from the lines the notes took; None
+    when hardly any would (the spot's own text is too long)."""
     chars = sum(len(n) for n in notes)
     lines, line_mm = 0, 6.0
     for page in pages:
@@ -278,10 +307,12 @@ def notes_problem(pages: list, spot, notes: list[str], over_mm: float, paper: st
                 line_mm = found[0].height * MM
     per_line = chars / max(1, lines)
     fit = int(chars - (over_mm / line_mm + 1) * per_line)
-    fit = max(0, int(fit // 10 * 10))
-    room = f"about {fit} characters fit" if fit else "the page has no room left for notes"
+    if fit < 10:
+        return None  # the spot's own text does not fit: the caller says so
+    fit = int(fit // 10 * 10)
     return Problem("handout", "notes", f"{chars} characters of notes do not fit on spot {spot.number}'s {paper} page; "
-                                       f"{room} (shorten the notes, or give this spot its own: --notes \"{spot.number}: ...\")")
+                                       f"about {fit} characters fit (shorten the notes, or give this spot its own: "
+                                       f"--notes \"{spot.number}: ...\")")
 
 
 def render_handout(book: Book, profile: practice.Profile, spots: list, personal: Personal, paper: str, fill: bool = True):
@@ -292,29 +323,44 @@ def render_handout(book: Book, profile: practice.Profile, spots: list, personal:
     and long titles are balanced, in a second layout; so no page ends in a blank band. fill=False stops
     after the first (enough to know that it fits, unless only the band would make it fit).
     """
-    layout = [{} for _ in spots]
+    layout = Layout({} for _ in spots)
     document = _layout(book, profile, spots, personal, paper, layout)
     problems = fit_problems(document, spots, personal, paper, profile)
     if not problems and not fill:
         return document
+    cover = [page for page in document.pages if "cover" in page.anchors]
+    if len(cover) > 1:  # a long plan: a smaller map, so the cover stays one page
+        over = sum(overflow_mm(page) for page in cover[1:])
+        layout.cover_map_mm = max(40.0, render.COVER_MAP_MM - over - 4)
+    elif cover:  # a short plan: a larger map
+        root = cover[0]._page_box
+        spare = (root.content_box_y() + root.height - _bottom(_find(root, "cover"))) * MM
+        layout.cover_map_mm = render.COVER_MAP_MM + max(0.0, spare - 1.0)
     for i in range(len(spots)):
         room = measure(_page_of(document, i + 1)) if _spans(document, i + 1) == 1 else None
         layout[i] = plan(room)
     filled = _layout(book, profile, spots, personal, paper, layout)
     if not fit_problems(filled, spots, personal, paper, profile):
         return filled
-    # The estimate was too generous somewhere: the same placement with the body maps at their smallest.
+    if not problems:  # the estimate was too generous somewhere; the first layout fits
+        return document
+    # Only the band might make it fit: the band, with the body maps at their smallest.
     for entry in layout:
         entry.pop("figure_mm", None)
     plain = _layout(book, profile, spots, personal, paper, layout)
-    later = fit_problems(plain, spots, personal, paper, profile)
-    if later:
-        raise SourceError(problems or later)
+    if fit_problems(plain, spots, personal, paper, profile):
+        raise SourceError(problems)
     return plain
 
 
-def _layout(book, profile, spots, personal, paper, layout):
-    html = render.handout_html(book, spots, profile, personal, layout)
+class Layout(list):
+    """Per spot, what render.handout_html takes in `layout`; and the cover map's height."""
+
+    cover_map_mm: Optional[float] = None
+
+
+def _layout(book, profile, spots, personal, paper, layout: Layout):
+    html = render.handout_html(book, spots, profile, personal, layout, cover_map_mm=layout.cover_map_mm)
     return pdf.render(html, profile, "handout", paper, base=profile.folder)
 
 
@@ -327,10 +373,11 @@ def plan(room: Optional[dict]) -> dict:
     if room is None:  # did not fit: try the band, with the body map at its smallest
         return {"dose_wide": True}
     main, aside, dose, spare = room["main"], room["aside"], room["dose"], room["spare"]
-    entry = {"title_mm": balanced_width(room["title_lines"])}
-    if main - aside > WIDE_DOSE_MM and dose:
+    entry = {"title_mm": room["title_mm"]}
+    band = WIDE_DOSE * dose  # the band is wider than the text column, so a little shorter than the box
+    if dose and main - aside > band + 2:
         entry["dose_wide"] = True
-        spare += max(main, aside) - max(main - dose, aside) - dose
+        spare += max(main, aside) - max(main - dose, aside) - band
         main -= dose
     entry["figure_mm"] = render.FIGURE_MIN_MM + max(0.0, spare + max(0.0, main - aside) - 1.0)
     return entry
@@ -369,6 +416,32 @@ def overflow_mm(page) -> float:
         if type(child).__name__ != "MarginBox":  # the running footer lives in the page margin
             walk(child)
     return (bottom - top) * MM
+
+
+# What `check` lays every spot out with: the longest a client's details are likely to be.
+SAMPLE_PERSONAL = Personal(
+    client="Maximiliana Theodora Konstantinopoulou-Vasilakis", date=dt.date(2026, 12, 31), side="both",
+    hold_seconds=(30, 90), times_per_day=2, therapist="Dr Bartholomew Featherstonehaugh",
+    notes="Press before your run, never after. Go lighter on the left side this week, and tell me at your "
+          "next visit how the ache felt the morning after.")
+
+
+def check_handouts(book: Book, profile: practice.Profile) -> list[Problem]:
+    """Lay out every spot's handout on A4 and on Letter, as the build would, with a long client name,
+    a two-line note and every field filled; the problems of any page that would not fit."""
+    problems: list[Problem] = []
+    for paper in ("a4", "letter"):
+        try:
+            render_handout(book, profile, book.spots, SAMPLE_PERSONAL, paper, fill=False)
+        except SourceError as e:
+            for p in e.problems:
+                spot = re.search(r"spot (\d+)'s", p.message) if p.field == "notes" else None
+                if spot:
+                    p = Problem(display(book.spot(spot.group(1)).source), "handout",
+                                f"leaves no room on the {paper} page for a note of two lines "
+                                f"({p.message.split('; ')[1].split(' (')[0]}); shorten its text")
+                problems.append(p)
+    return list(dict.fromkeys(problems))
 
 
 def write_handout(job: Job, keys: list[str], personal: Personal, out: Path, book=None, profile=None) -> Path:

@@ -263,7 +263,7 @@ def _duration(seconds: int, t: dict) -> str:
 
 
 def hold_words(low: int, high: int, t: dict) -> str:
-    """"45 seconds", "a minute", "about a minute" (30 to 90), "20 to 40 seconds"."""
+    """The hold time in words: 45 seconds; a minute; about a minute (for 30 to 90); 20 to 40 seconds."""
     if low == high:
         return _duration(low, t)
     middle = (low + high) / 2
@@ -336,14 +336,17 @@ def qr_caption(url: str) -> list[str]:
     return [host] + ([slash + path] if path else [])
 
 
+COVER_MAP_MM = 112  # the height of the numbered map on a packet's cover, when the plan's table leaves room
+
+
 def handout_html(book: Book, spots: Iterable[Spot], profile: Profile, personal: Personal,
-                 layout: Optional[list[dict]] = None) -> str:
+                 layout: Optional[list[dict]] = None, cover_map_mm: Optional[float] = None) -> str:
     """One handout page per spot, in the order given, as one HTML document; a packet of two or more
     spots opens with a cover page.
 
     layout: per spot, the figure's height ("figure_mm"), the title's width ("title_mm") and whether the
-    dose box goes across the page rather than under the steps ("dose_wide"), which
-    build.render_handout measures so that each page fits and is filled.
+    dose box goes across the page rather than under the steps ("dose_wide"); cover_map_mm, the height
+    of the cover's map. build.render_handout measures them so that each page fits and is filled.
     """
     target = Target("pdf")
     spots = list(spots)
@@ -376,7 +379,7 @@ def handout_html(book: Book, spots: Iterable[Spot], profile: Profile, personal: 
         contact=[v for v in (c.phone, c.email, c.website) if v],
         footer_line=[v for v in (practice.name, c.address, *(practice.footer or "").split(" · ")) if v and v.strip()]
         if c.address or practice.footer else [],
-        page_of=page_of_css(t["page_of"]), plan_map=plan_map, t_text=labels(book.meta.language) if book else t,
+        page_of=page_of_css(t["page_of"]), plan_map=plan_map, cover_map_mm=round(cover_map_mm or COVER_MAP_MM, 1), t_text=labels(book.meta.language) if book else t,
     )
 
 
