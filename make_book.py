@@ -50,7 +50,7 @@ def parser() -> argparse.ArgumentParser:
     common(h)
     h.add_argument("spots", nargs="*", metavar="SPOT", help="spot numbers or slugs, in page order")
     h.add_argument("--client", help="client's name, printed on every page")
-    h.add_argument("--date", type=arg(build.parse_date), help="date printed (YYYY-MM-DD; default today)")
+    h.add_argument("--date", type=arg(build.parse_date), help="date printed (YYYY-MM-DD; default: today with --client, else a blank to fill in)")
     h.add_argument("--side", choices=["left", "right", "both"],
                    help="side to treat (the figure shows it; default: 'left / right / both' to circle, the figure drawn right)")
     h.add_argument("--hold", type=arg(build.parse_hold), help="hold time in seconds: 60 or 30-90")
