@@ -59,16 +59,19 @@ def parser() -> argparse.ArgumentParser:
     common(h)
     h.add_argument("spots", nargs="*", metavar="SPOT", help="spot numbers or slugs, in page order")
     h.add_argument("--client", help="client's name, printed on every page")
-    h.add_argument("--date", type=arg(options.parse_date), help="date printed (YYYY-MM-DD; default today)")
-    h.add_argument("--side", choices=["left", "right", "both"], default="right", help="side to treat (the figure shows it)")
+    h.add_argument("--date", type=arg(options.parse_date), help="date printed (YYYY-MM-DD; default: today with --client, else a blank to fill in)")
+    h.add_argument("--side", choices=["left", "right", "both"],
+                   help="side to treat (the figure shows it; default: 'left / right / both' to circle, the figure drawn right)")
     h.add_argument("--hold", type=arg(options.parse_hold), help="hold time in seconds: 60 or 30-90")
     h.add_argument("--times-per-day", type=arg(options.parse_times), help="sessions a day, 1-6")
-    h.add_argument("--notes", help="therapist's notes for the client")
+    h.add_argument("--notes", action="append", metavar="[SPOT:] TEXT",
+                   help="therapist's notes: 'TEXT' on every page, 'SPOT: TEXT' on that spot's page only; repeatable")
     h.add_argument("--therapist", help="therapist's name")
     h.add_argument("--batch", type=Path, help="CSV with a row per client (name,spots,side,notes,hold,times_per_day,therapist,date)")
     h.add_argument("-o", "--output", type=Path, help="output PDF (default: build/clients/<client>-<spots>.pdf); with --batch, a folder (default: build/clients/batch/)")
 
-    c = sub.add_parser("check", help="validate the sources and the practice; write nothing")
+    c = sub.add_parser("check", help="validate the sources and the practice, and lay out every handout on A4 and "
+                       "Letter with a long name and a two-line note; write nothing")
     common(c, paper=False)
 
     f = sub.add_parser("figure", help="write one spot's body-map figure as SVG or PNG, to preview it")
@@ -182,6 +185,9 @@ def run(args, started: float) -> int:
 
         book, profile, warnings = check(job)
         translate.require(book, None, job.allow_untranslated)
+        problems = build.check_handouts(book, profile)
+        if problems:
+            raise SourceError(problems)
         for warning in warnings:
             print(f"warning: {warning}")
         print(f"ok: {len(book.spots)} spots, {len(book.references)} references, practice {profile.practice.name!r}; "
@@ -292,13 +298,15 @@ def handout(args, job, started: float) -> int:
         raise SourceError([build.Problem("command line", "SPOT", "name at least one spot, e.g. handout 2 8 15")])
     if len(args.spots) > build.PACKET_WARN:
         log.warning("warning: %d spots in one packet; clients follow fewer items more faithfully (4 or fewer is better)", len(args.spots))
+    notes, spot_notes = build.parse_notes(args.notes or [], "command line", "--notes")
     personal = Personal(client=args.client, date=args.date, side=args.side, hold_seconds=args.hold,
-                        times_per_day=args.times_per_day, notes=args.notes, therapist=args.therapist)
+                        times_per_day=args.times_per_day, notes=notes, therapist=args.therapist, spot_notes=spot_notes)
     name = build.safe_name(args.client) if args.client else "handout"
     out = args.output or Path("build/clients") / f"{name}-{'-'.join(build.safe_name(s) for s in args.spots)}.pdf"
     build.write_handout(job, args.spots, personal, out)
     print(f"wrote {display(out)}")
-    print(f"1 handout ({len(args.spots)} page(s)) in {time.monotonic() - started:.1f} s")
+    what = f"1 packet (a cover and {len(args.spots)} pages)" if len(args.spots) > 1 else "1 handout"
+    print(f"{what} in {time.monotonic() - started:.1f} s")
     return 0
 
 

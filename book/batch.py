@@ -3,6 +3,7 @@
 Columns (a header row is required; only ``name`` and ``spots`` must be filled):
 name, spots (e.g. "2 8 15"), side, notes, hold (e.g. 60 or 30-90), times_per_day, therapist, date (YYYY-MM-DD).
 The file is UTF-8 (a spreadsheet's "CSV UTF-8"), with a comma, semicolon or tab between cells.
+notes: "TEXT" for every page, "NUMBER: TEXT" for one spot's page, parts separated by " | ".
 A bad row is reported with its line number; the other rows are still written.
 """
 from __future__ import annotations
@@ -50,9 +51,14 @@ def parse_row(row: dict, where: str, known: set[str]) -> tuple[list[str], Person
             except ValueError as e:
                 bad(column, str(e))
     hold, times, date = (parsed.get(c) for c in ("hold", "times_per_day", "date"))
+    notes, spot_notes = None, {}
+    try:  # "Before runs." for every page; "8: Only after runs. | 2: Use the wall." for those spots' pages
+        notes, spot_notes = build.parse_notes(value["notes"].split(" | "), where, "notes")
+    except SourceError as e:
+        problems += e.problems
     personal = Personal(client=value["name"] or None, date=date, side=side, hold_seconds=hold,
-                        times_per_day=times, notes=value["notes"] or None, therapist=value["therapist"] or None)
-    problems += build.personal_problems(personal, where, prefix="")
+                        times_per_day=times, notes=notes, therapist=value["therapist"] or None, spot_notes=spot_notes)
+    problems += build.personal_problems(personal, where, prefix="", keys=keys)
     if None in row:  # DictReader puts surplus cells under None
         bad("(row)", "more cells than columns; put a field that holds a comma in double quotes")
     if len(keys) > build.PACKET_WARN:

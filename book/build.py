@@ -26,7 +26,7 @@ from .render import Personal
 
 log = logging.getLogger("book")
 
-MAX_NOTES = 400
+MAX_NOTES = 1200  # no page holds more; the real limit is measured on each page
 PACKET_WARN = 4
 
 
@@ -95,37 +95,191 @@ def pick_spots(book: Book, keys: list[str]) -> list:
 MAX_NAME = 60
 
 
-def personal_problems(personal: Personal, where: str = "command line", prefix: str = "--") -> list[Problem]:
-    """What cannot fit on the page: notes, client and therapist names too long."""
+def personal_problems(personal: Personal, where: str = "command line", prefix: str = "--",
+                      keys: Optional[list[str]] = None) -> list[Problem]:
+    """What cannot be printed: client and therapist names too long, notes for a spot not in the handout.
+
+    How much of the notes fits is the room on each spot's page, measured when it is laid out
+    (render_handout); MAX_NOTES only stops text no page could hold.
+    """
     problems = []
     for field, value, limit in (("notes", personal.notes, MAX_NOTES), ("client", personal.client, MAX_NAME),
-                                ("therapist", personal.therapist, MAX_NAME)):
+                                ("therapist", personal.therapist, MAX_NAME),
+                                *(("notes", v, MAX_NOTES) for v in personal.spot_notes.values())):
         if value and len(value) > limit:
             problems.append(Problem(where, prefix + field, f"{len(value)} characters; at most {limit} fit on the page"))
         elif value and bad_characters(value):
             problems.append(Problem(where, prefix + field, f"{bad_characters(value)}, got {echo(value)}"))
+    if keys is not None:
+        for key in personal.spot_notes:
+            if key not in keys:
+                problems.append(Problem(where, prefix + "notes", f"a note for spot {key}, which is not in this "
+                                        f"handout ({', '.join(keys)})"))
     return problems
 
 
-def render_handout(book: Book, profile: practice.Profile, spots: list, personal: Personal, paper: str):
-    """Lay out a handout or packet and check that every spot fits on exactly one page."""
-    from . import pdf  # WeasyPrint loads only when a PDF is made
+_SPOT_NOTE = re.compile(r"^\s*(\d{1,2})\s*:\s*(.*)$", re.S)
 
-    html = render.handout_html(book, spots, profile, personal)
-    document = pdf.render(html, profile, "handout", paper, base=profile.folder)
+
+def parse_notes(values: list[str], where: str = "command line", field: str = "--notes") -> tuple[Optional[str], dict[str, str]]:
+    """Notes as given: 'TEXT' for every page, 'NUMBER: TEXT' for that spot's page only.
+
+    Returns (the notes for every page, {spot number: its notes}); several notes for the same page are
+    joined. An empty 'NUMBER:' note is a SourceError.
+    """
+    general, per_spot = [], {}
+    for value in values:
+        m = _SPOT_NOTE.match(value)
+        if m and not m.group(2).strip():
+            raise SourceError([Problem(where, field, f"the note for spot {m.group(1)} is empty")])
+        if m:
+            key = str(int(m.group(1)))
+            per_spot[key] = " ".join(filter(None, [per_spot.get(key), m.group(2).strip()]))
+        elif value.strip():
+            general.append(value.strip())
+    return (" ".join(general) or None), per_spot
+
+
+MM = 25.4 / 96  # WeasyPrint lays out in CSS pixels
+
+
+def _classes(box) -> list[str]:
+    element = getattr(box, "element", None)
+    return (element.get("class") or "").split() if element is not None and hasattr(element, "get") else []
+
+
+def _find(box, cls: str):
+    """The first box under BOX whose element has the class CLS."""
+    for child in getattr(box, "children", None) or []:
+        if cls in _classes(child):
+            return child
+        found = _find(child, cls)
+        if found is not None:
+            return found
+    return None
+
+
+def _bottom(box) -> float:
+    """Where the content of BOX ends (its last in-flow child's margin edge), in CSS px."""
+    ends = [c.position_y + c.margin_height() for c in getattr(box, "children", None) or [] if c.is_in_normal_flow()]
+    return max(ends, default=box.content_box_y())
+
+
+def _lines(box) -> list:
+    from weasyprint.formatting_structure import boxes
+
+    return [c for c in getattr(box, "children", None) or [] if isinstance(c, boxes.LineBox)]
+
+
+def measure(page) -> dict:
+    """Room on a laid-out handout page, in mm: what is left at the foot of the content area, the heights
+    of the text column, the figure column and the dose box, and the widths of the title's lines."""
+    root = page._page_box
+    article = _find(root, "handout")
+    area_bottom = root.content_box_y() + root.height
+    main, aside, title = _find(article, "main"), _find(article, "aside"), _find(article, "balance")
+    dose = _find(main, "dose-box") if main else None
+    top = main.content_box_y() if main else 0
+    return {
+        "spare": (area_bottom - _bottom(article)) * MM,
+        "main": (_bottom(main) - top) * MM if main else 0.0,
+        "aside": (_bottom(aside) - top) * MM if aside else 0.0,
+        "dose": (dose.margin_height() * MM) if dose else 0.0,
+        "title_mm": balanced_width(title),
+    }
+
+
+def balanced_width(title) -> Optional[float]:
+    """A width for a title of several lines in which the same number of lines come out about equally
+    long (WeasyPrint has no text-wrap: balance): the narrowest width at which breaking the words, as
+    measured in the first layout, still gives that many lines, plus a little slack."""
+    lines = _lines(title) if title is not None else []
+    if len(lines) < 2:
+        return None
+    words, space = [], 0.0
+    for line in lines:
+        for child in line.children:
+            text, width = getattr(child, "text", None), child.margin_width() * MM
+            if text is None:  # the spot's number: kept whole
+                words.append(width)
+                continue
+            per_char = width / max(1, len(text))
+            space = space or per_char
+            words += [len(word) * per_char for word in text.split(" ") if word]
+
+    def count(width: float) -> int:
+        n, used = 1, 0.0
+        for w in words:
+            if used and used + space + w > width:
+                n, used = n + 1, w
+            else:
+                used += (space if used else 0) + w
+        return n
+
+    low, high = max(words), title.width * MM
+    for _ in range(24):
+        middle = (low + high) / 2
+        low, high = (low, middle) if count(middle) <= len(lines) else (middle, high)
+    return round(min(title.width * MM, high * 1.04 + 2), 1)
+
+
+def foot_problem(document, profile: practice.Profile, paper: str) -> Optional[Problem]:
+    """The disclaimer and footer line must end 4.5 mm above the paper's edge (printers cannot reach it)."""
+    from weasyprint.formatting_structure import boxes
+
+    for page in document.pages:
+        for margin in page._page_box.children:
+            if not isinstance(margin, boxes.MarginBox) or not _find(margin, "foot"):
+                continue
+            foot = _find(margin, "foot")
+            over = (foot.position_y + foot.margin_height()) * MM - (page.height * MM - 4.5)
+            if over > 0.2:
+                chars = len((profile.practice.disclaimer or profile.labels["disclaimer"]) + (profile.practice.footer or ""))
+                per_mm = chars / max(1.0, foot.height * MM)
+                field = "footer" if profile.practice.footer and not profile.practice.disclaimer else "disclaimer"
+                return Problem(display(profile.folder / "practice.yaml"), field,
+                               f"the footer (disclaimer, the sheet's 'not a diagnosis' line, address and footer) "
+                               f"runs {over:.0f} mm past the foot of the {paper} page; shorten the disclaimer or the "
+                               f"footer by about {max(10, round(over * per_mm + 20, -1)):.0f} characters")
+    return None
+
+
+WIDE_DOSE = 0.9  # the dose band's height across the page, as a share of the dose box's under the steps
+
+
+def _page_of(document, i: int):
+    return next(page for page in document.pages if f"handout-{i}" in page.anchors)
+
+
+def _spans(document, i: int) -> int:
+    """How many pages the handout of the I-th spot (from 1) runs across."""
+    return sum(1 for page in document.pages if f"handout-{i}" in page.anchors)
+
+
+def fit_problems(document, spots: list, personal: Personal, paper: str, profile: practice.Profile) -> list[Problem]:
+    """Each spot on exactly one page; the notes within the room its page has; the footer on the paper."""
     problems = []
     for i, spot in enumerate(spots, 1):
         pages = [page for page in document.pages if f"handout-{i}" in page.anchors]
-        if len(pages) > 1:
-            over = sum(overflow_mm(page) for page in pages[1:])
+        if len(pages) <= 1:
+            continue
+        over = sum(overflow_mm(page) for page in pages[1:])
+        notes = render.page_notes(spot, personal)
+        problem = notes_problem(pages, spot, notes, over, paper) if notes else None
+        if problem:
+            problems.append(problem)
+        else:
             problems.append(Problem(display(spot.source), "handout",
                                     f"spot {spot.number} does not fit on one {paper} page: about {over:.0f} mm "
-                                    f"runs onto a second page; shorten its text or the notes"))
+                                    f"runs onto a second page; shorten its text"))
+    foot = foot_problem(document, profile, paper)
+    if foot:
+        problems.append(foot)
     p = profile.practice
-    foot = " · ".join(x for x in (p.name, p.contact.address, p.footer) if x)
+    foot_line = " · ".join(x for x in (p.name, p.contact.address, p.footer) if x)
     for page in document.pages:
         spill = off_page(page)
-        if spill and spill in foot:
+        if spill and spill in foot_line:
             problems.append(Problem(display(profile.folder / "practice.yaml"), "name, contact.address, footer",
                                     f"together they do not fit the {paper} page's foot line ({echo(spill)} runs off "
                                     "the page); shorten one of them"))
@@ -134,9 +288,99 @@ def render_handout(book: Book, profile: practice.Profile, spots: list, personal:
             problems.append(Problem("handout", "layout", f"text runs off the {paper} page: {echo(spill)}; "
                                     "shorten the client or therapist name, or the practice's footer text"))
             break
-    if problems:
+    return problems
+
+
+def notes_problem(pages: list, spot, notes: list[str], over_mm: float, paper: str) -> Optional[Problem]:
+    """How many characters of notes fit on SPOT's page, estimated from the lines the notes took; None
+    when hardly any would (the spot's own text is too long)."""
+    chars = sum(len(n) for n in notes)
+    lines, line_mm = 0, 6.0
+    for page in pages:
+        box = _find(page._page_box, "notes")
+        for para in [c for c in getattr(box, "children", None) or [] if c.element_tag == "p"]:
+            found = _lines(para)
+            lines += len(found)
+            if found:
+                line_mm = found[0].height * MM
+    per_line = chars / max(1, lines)
+    fit = int(chars - (over_mm / line_mm + 1) * per_line)
+    if fit < 10:
+        return None  # the spot's own text does not fit: the caller says so
+    fit = int(fit // 10 * 10)
+    return Problem("handout", "notes", f"{chars} characters of notes do not fit on spot {spot.number}'s {paper} page; "
+                                       f"about {fit} characters fit (shorten the notes, or give this spot its own: "
+                                       f"--notes \"{spot.number}: ...\")")
+
+
+def render_handout(book: Book, profile: practice.Profile, spots: list, personal: Personal, paper: str, fill: bool = True):
+    """Lay out a handout or packet and check that every spot fits on exactly one page.
+
+    The first layout has every body map at its smallest. Each page's spare room then goes to its body
+    map, a text column that runs well below the body map hands its dose box to a band across the page,
+    and long titles are balanced, in a second layout; so no page ends in a blank band. fill=False stops
+    after the first (enough to know that it fits, unless only the band would make it fit).
+    """
+    layout = Layout({} for _ in spots)
+    document = _layout(book, profile, spots, personal, paper, layout)
+    problems = fit_problems(document, spots, personal, paper, profile)
+    if not problems and not fill:
+        return document
+    cover = [page for page in document.pages if "cover" in page.anchors]
+    if len(cover) > 1:  # a long plan: a smaller map, so the cover stays one page
+        over = sum(overflow_mm(page) for page in cover[1:])
+        layout.cover_map_mm = max(40.0, render.COVER_MAP_MM - over - 4)
+    elif cover:  # a short plan: a larger map
+        root = cover[0]._page_box
+        spare = (root.content_box_y() + root.height - _bottom(_find(root, "cover"))) * MM
+        layout.cover_map_mm = render.COVER_MAP_MM + max(0.0, spare - 1.0)
+    for i in range(len(spots)):
+        room = measure(_page_of(document, i + 1)) if _spans(document, i + 1) == 1 else None
+        layout[i] = plan(room)
+    filled = _layout(book, profile, spots, personal, paper, layout)
+    if not fit_problems(filled, spots, personal, paper, profile):
+        return filled
+    if not problems:  # the estimate was too generous somewhere; the first layout fits
+        return document
+    # Only the band might make it fit: the band, with the body maps at their smallest.
+    for entry in layout:
+        entry.pop("figure_mm", None)
+    plain = _layout(book, profile, spots, personal, paper, layout)
+    if fit_problems(plain, spots, personal, paper, profile):
         raise SourceError(problems)
-    return document
+    return plain
+
+
+class Layout(list):
+    """Per spot, what render.handout_html takes in `layout`; and the cover map's height."""
+
+    cover_map_mm: Optional[float] = None
+
+
+def _layout(book, profile, spots, personal, paper, layout: Layout):
+    from . import pdf  # WeasyPrint loads only when a PDF is made
+
+    html = render.handout_html(book, spots, profile, personal, layout, cover_map_mm=layout.cover_map_mm)
+    return pdf.render(html, profile, "handout", paper, base=profile.folder)
+
+
+def plan(room: Optional[dict]) -> dict:
+    """Where a page's dose box goes and how tall its body map grows, from the room its first layout left.
+
+    A text column that ends more than a band's height below the body map gives up its dose box to a
+    band across the page (about as tall as the box was); the body map then takes what is left.
+    """
+    if room is None:  # did not fit: try the band, with the body map at its smallest
+        return {"dose_wide": True}
+    main, aside, dose, spare = room["main"], room["aside"], room["dose"], room["spare"]
+    entry = {"title_mm": room["title_mm"]}
+    band = WIDE_DOSE * dose  # the band is wider than the text column, so a little shorter than the box
+    if dose and main - aside > band + 2:
+        entry["dose_wide"] = True
+        spare += max(main, aside) - max(main - dose, aside) - band
+        main -= dose
+    entry["figure_mm"] = render.FIGURE_MIN_MM + max(0.0, spare + max(0.0, main - aside) - 1.0)
+    return entry
 
 
 def off_page(page) -> Optional[str]:
@@ -171,16 +415,42 @@ def overflow_mm(page) -> float:
     for child in page._page_box.children:
         if type(child).__name__ != "MarginBox":  # the running footer lives in the page margin
             walk(child)
-    return (bottom - top) * 25.4 / 96
+    return (bottom - top) * MM
+
+
+# What `check` lays every spot out with: the longest a client's details are likely to be.
+SAMPLE_PERSONAL = Personal(
+    client="Maximiliana Theodora Konstantinopoulou-Vasilakis", date=dt.date(2026, 12, 31), side="both",
+    hold_seconds=(30, 90), times_per_day=2, therapist="Dr Bartholomew Featherstonehaugh",
+    notes="Press before your run, never after. Go lighter on the left side this week, and tell me at your "
+          "next visit how the ache felt the morning after.")
+
+
+def check_handouts(book: Book, profile: practice.Profile) -> list[Problem]:
+    """Lay out every spot's handout on A4 and on Letter, as the build would, with a long client name,
+    a two-line note and every field filled; the problems of any page that would not fit."""
+    problems: list[Problem] = []
+    for paper in ("a4", "letter"):
+        try:
+            render_handout(book, profile, book.spots, SAMPLE_PERSONAL, paper, fill=False)
+        except SourceError as e:
+            for p in e.problems:
+                spot = re.search(r"spot (\d+)'s", p.message) if p.field == "notes" else None
+                if spot:
+                    p = Problem(display(book.spot(spot.group(1)).source), "handout",
+                                f"leaves no room on the {paper} page for a note of two lines "
+                                f"({p.message.split('; ')[1].split(' (')[0]}); shorten its text")
+                problems.append(p)
+    return list(dict.fromkeys(problems))
 
 
 def write_handout(job: Job, keys: list[str], personal: Personal, out: Path, book=None, profile=None) -> Path:
     if book is None:
         book, profile = load(job)
-    problems = personal_problems(personal)
+    spots = pick_spots(book, keys)
+    problems = personal_problems(personal, keys=[*keys, *(str(s.number) for s in spots)])
     if problems:
         raise SourceError(problems)
-    spots = pick_spots(book, keys)
     translate.require(book, spots, job.allow_untranslated)
     document = render_handout(book, profile, spots, personal, paper_of(job, profile))
     from . import pdf

@@ -347,6 +347,8 @@ class Practice(Strict):
     name: str = Field("Trigger Point Self-Care", min_length=1, max_length=60,
                       description="Display name printed on every output; at most 60 characters, so it fits the header.")
     logo: Optional[str] = Field(None, max_length=200, description="Logo file (SVG or PNG) inside the profile folder.")
+    show_name: bool = Field(True, description="Print the name beside the logo on handouts; false when the logo "
+                            "already carries the name (without a logo the name is always printed).")
     colors: Colors = Field(default_factory=Colors, description="Brand colours.")
     fonts: Fonts = Field(default_factory=Fonts, description="Font families; every one must be installed.")
     paper: Literal["a4", "letter"] = Field("a4", description="Paper size of the handouts.")

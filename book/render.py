@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 import jinja2
+from markupsafe import Markup
 from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
 
@@ -206,6 +207,8 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["plural"] = lambda fmt, n: (fmt.split("|")[0] if n == 1 else fmt.split("|")[-1]).format(n=n)
+    env.filters["nowidow"] = nowidow
+    env.globals.update(dose_words=dose_words, step_texts=step_texts)
     return env
 
 
@@ -312,40 +315,148 @@ def cover_colors(profile: Profile) -> dict:
     return {**profile.figure_colors, "marker": profile.practice.colors.accent}
 
 
-HANDOUT_FIGURE_BOX = (52.0, 80.0)  # mm: the box styles/handout.css gives `figure.bodymap img`
+
+def nowidow(text: str) -> str:
+    """Tie the last two words together, so a title never ends on a line of one word."""
+    head, sep, last = text.rpartition(" ")
+    return f"{head}\u00a0{last}" if sep and " " in head.strip() else text
+
+
+def _count(n: int, forms: list[str]) -> str:
+    """'once', 'twice', 'three times'...: a count in words from the catalogue's list, the last form beyond it."""
+    return (forms[n - 1] if n < len(forms) else forms[-1]).format(n=n)
+
+
+def _duration(seconds: int, t: dict) -> str:
+    if seconds == 60:
+        return t["duration_minute"]
+    if seconds == 90:
+        return t["duration_minute_half"]
+    if seconds % 60 == 0:
+        return t["duration_minutes"].format(n=seconds // 60)
+    return t["duration_seconds"].format(n=seconds)
+
+
+def hold_words(low: int, high: int, t: dict) -> str:
+    """The hold time in words: 45 seconds; a minute; about a minute (for 30 to 90); 20 to 40 seconds."""
+    if low == high:
+        return _duration(low, t)
+    middle = (low + high) / 2
+    if middle >= 60 and middle % 30 == 0:
+        return t["hold_about"].format(approx=_duration(int(middle), t), low=low, high=high)
+    return t["hold_range"].format(low=low, high=high)
+
+
+def dose_words(press, t: dict) -> dict:
+    """The dose in the words a person would say, from press.pressure, hold_seconds, rounds and times_per_day."""
+    low, high = press.pressure
+    hold = hold_words(*press.hold_seconds, t)
+    rounds = _count(press.rounds, t["count_words"])
+    per_day = _count(press.times_per_day, t["per_day_words"])
+    return {
+        "pressure": t["out_of_ten_exact"].format(n=low) if low == high else t["out_of_ten"].format(low=low, high=high),
+        "hold": hold, "rounds": rounds, "per_day": per_day,
+        "hold_sentence": t["dose_hold"].format(hold=hold, rounds=rounds),
+        "often_sentence": t["dose_often"].format(per_day=per_day),
+    }
+
+
+def step_texts(press, t: dict) -> list[str]:
+    """The press steps with {hold} filled in from the dose, so the steps and the dose box agree.
+    T is the catalogue of the steps' own language (the book's)."""
+    hold = dose_words(press, t)["hold"]
+    return [step.replace("{hold}", hold) for step in press.steps]
 
 
 @dataclass
 class Personal:
-    """What a therapist adds to one client's handouts."""
+    """What a therapist adds to one client's handouts. Fields left as None are blanks on the sheet."""
 
     client: Optional[str] = None
-    date: Optional[dt.date] = None
-    side: str = "right"
+    date: Optional[dt.date] = None  # None: today when a client is named, else a blank to fill in
+    side: Optional[str] = None  # "left", "right" or "both"; None: "left / right / both" to circle
     hold_seconds: Optional[tuple[int, int]] = None
     times_per_day: Optional[int] = None
-    notes: Optional[str] = None
+    notes: Optional[str] = None  # printed on every page
     therapist: Optional[str] = None
+    spot_notes: dict[str, str] = field(default_factory=dict)  # spot number or slug -> a note for that page only
 
 
-def handout_html(book: Book, spots: Iterable[Spot], profile: Profile, personal: Personal) -> str:
-    """One handout page per spot, in the order given, as one HTML document."""
+FIGURE_WIDTH_MM = 56  # the body map's box beside the text (styles/handout.css: .aside)
+FIGURE_MIN_MM = 90  # its height at the least; build.render_handout grows it to fill the page
+PRESS_BOX_MM = (56, 44)  # the how-to-press picture under it (styles/handout.css: figure.press-picture)
+
+
+def page_notes(spot: Spot, personal: Personal) -> list[str]:
+    """The notes printed on SPOT's page: those for every page, then those for this spot."""
+    own = [text for key, text in personal.spot_notes.items() if key in (str(spot.number), spot.slug)]
+    return [n for n in [personal.notes, *own] if n]
+
+
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def page_of_css(label: str) -> Markup:
+    """'Page {n} of {m}' as CSS content: strings around counter(page) and counter(pages)."""
+    before, _, rest = label.partition("{n}")
+    middle, _, after = rest.partition("{m}")
+    parts = [_css_string(before), "counter(page)", _css_string(middle), "counter(pages)", _css_string(after)]
+    return Markup(" ".join(p for p in parts if p != '""'))
+
+
+def qr_caption(url: str) -> list[str]:
+    """The QR code's URL as lines that never split a word: the host, then the path."""
+    rest = re.sub(r"^https?://", "", url).rstrip("/")
+    host, slash, path = rest.partition("/")
+    return [host] + ([slash + path] if path else [])
+
+
+COVER_MAP_MM = 112  # the height of the numbered map on a packet's cover, when the plan's table leaves room
+
+
+def handout_html(book: Book, spots: Iterable[Spot], profile: Profile, personal: Personal,
+                 layout: Optional[list[dict]] = None, cover_map_mm: Optional[float] = None) -> str:
+    """One handout page per spot, in the order given, as one HTML document; a packet of two or more
+    spots opens with a cover page.
+
+    layout: per spot, the figure's height ("figure_mm"), the title's width ("title_mm") and whether the
+    dose box goes across the page rather than under the steps ("dose_wide"); cover_map_mm, the height
+    of the cover's map. build.render_handout measures them so that each page fits and is filled.
+    """
     target = Target("pdf")
     spots = list(spots)
+    layout = layout or [{} for _ in spots]
+    t = profile.labels
     pages = []
     for i, spot in enumerate(spots):
         press = spot.press.model_copy(update={
             k: v for k, v in (("hold_seconds", personal.hold_seconds), ("times_per_day", personal.times_per_day)) if v
         })
-        pages.append({"spot": spot, "press": press,
-                      "figure": spot_figure(spot, target, side=personal.side, colors=profile.figure_colors, uid=f"h{i}",
-                                                labels=profile.labels, box_mm=HANDOUT_FIGURE_BOX),
-                      "press_figure": press_figure(spot, target, side=personal.side, box_mm=(50, 50))})
+        box = (FIGURE_WIDTH_MM, round(layout[i].get("figure_mm", FIGURE_MIN_MM), 1))
+        pages.append({"spot": spot, "press": press, "dose": dose_words(press, t), "box_mm": box,
+                      "title_mm": layout[i].get("title_mm"), "dose_wide": layout[i].get("dose_wide", False),
+                      "notes": page_notes(spot, personal),
+                      "figure": spot_figure(spot, target, side=personal.side or "right", colors=profile.figure_colors,
+                                            uid=f"h{i}", labels=t, box_mm=box),
+                      "press_figure": press_figure(spot, target, side=personal.side or "right", box_mm=PRESS_BOX_MM)})
     day = personal.date or (build_time(None) or dt.datetime.now()).date()
-    date = local_date(day, profile.practice.language)
+    shown = personal.date or (day if personal.client else None)
+    practice = profile.practice
+    c = practice.contact
+    plan_map = None
+    if len(spots) > 1:
+        marks = [(s.number, s.location.view, s.location.marker) for s in spots]
+        svg = bodymap.overview(marks, colors=profile.figure_colors, uid="plan", labels=t)
+        plan_map = Figure(target.image("plan", svg), bodymap.overview_description(marks))
     return environment().get_template("handout.html").render(
-        **base_context(book, profile, target), pages=pages, personal=personal, date=date, date_iso=day.isoformat(),
-        qr=qr_svg(profile.practice.qr_url),
+        **base_context(book, profile, target), pages=pages, personal=personal,
+        date=local_date(shown, practice.language) if shown else None, date_iso=day.isoformat(),
+        qr={"src": qr_svg(practice.qr_url), "caption": qr_caption(practice.qr_url)} if practice.qr_url else None,
+        contact=[v for v in (c.phone, c.email, c.website) if v],
+        footer_line=[v for v in (practice.name, c.address, *(practice.footer or "").split(" · ")) if v and v.strip()]
+        if c.address or practice.footer else [],
+        page_of=page_of_css(t["page_of"]), plan_map=plan_map, cover_map_mm=round(cover_map_mm or COVER_MAP_MM, 1), t_text=labels(book.meta.language) if book else t,
     )
 
 

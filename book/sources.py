@@ -420,6 +420,30 @@ def load_section(path: Path, problems: list[Problem], root: Optional[Path] = Non
     return Section(**meta.model_dump(), slug=slug, source=path, body=body)
 
 
+_NUMBER = r"(?:\d+(?:\s*(?:-|to|or|and)\s*\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|a few|few|several|half a)"
+# A hold time or a count of presses: "30 to 90 seconds", "a minute", "60 s", "twice", "2 rounds", "10 times".
+DOSE_IN_STEP = re.compile(
+    rf"\b(?:{_NUMBER}[\s-]+(?:seconds?|minutes?)\b|\d+\s*(?:s|secs?|mins?)\b(?!-)"
+    rf"|twice|thrice|{_NUMBER}\s+(?:more\s+)?(?:times|rounds?|reps?|repetitions?|sets?)\b)", re.I)
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def check_steps(path: Path, steps: list[str], problems: list[Problem]) -> None:
+    """Steps never state the dose: it comes from press.hold_seconds, rounds and times_per_day, and a step
+    may say "Hold for {hold}." where the time belongs. Other braces are mistakes."""
+    for i, step in enumerate(steps):
+        found = DOSE_IN_STEP.search(step)
+        if found:
+            problems.append(Problem(display(path), f"press.steps[{i}]",
+                                    f"step {i + 1} states the dose ({found.group(0)!r}); hold times and counts come from "
+                                    "press.hold_seconds, rounds and times_per_day: leave them out, or write "
+                                    "'Hold for {hold}.'"))
+        for name in PLACEHOLDER.findall(step):
+            if name != "hold":
+                problems.append(Problem(display(path), f"press.steps[{i}]",
+                                        f"unknown placeholder {{{name}}}; the only one is {{hold}}"))
+
+
 def landmark_positions(view: str) -> dict[str, tuple[float, float]]:
     """Each landmark of a view at its [x, y] in percent of the view (the body's right side), as a
     chapter's ``location.marker`` may give it."""
@@ -444,6 +468,7 @@ def load_spot(path: Path, problems: list[Problem], root: Optional[Path] = None) 
             msg += "; nearest landmarks: " + ", ".join(
                 f"{name} [{x:g}, {y:g}]" for name, (x, y) in nearest_landmarks(loc.view, loc.marker))
         problems.append(Problem(display(path), field, msg))
+    check_steps(path, meta.press.steps, problems)
     return Spot(**meta.model_dump(), source=path, body=body)
 
 
