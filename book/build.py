@@ -598,8 +598,8 @@ def publish(staging: Path, out: Path) -> None:
     _link(out, CURRENT, staging.name)
     if previous and _SET.fullmatch(previous) and previous != staging.name:
         shutil.rmtree(out / previous, ignore_errors=True)
-    shutil.rmtree(staging / f".old-book", ignore_errors=True)
-    shutil.rmtree(staging / f".old-handouts", ignore_errors=True)
+    shutil.rmtree(staging / ".old-book", ignore_errors=True)
+    shutil.rmtree(staging / ".old-handouts", ignore_errors=True)
 
 
 def build_all(job: Job, out: Path, pdf_variant: str = "pdf/ua-1", force: bool = False) -> tuple[list[Path], int]:

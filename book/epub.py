@@ -14,8 +14,8 @@ from lxml.builder import ElementMaker
 from . import pagination, typography
 from .model import Book
 from .output import atomic, build_time
-from .practice import STYLES, Profile, labels, rgb
-from .render import Target, base_context, branded, book_parts, cover_html, doc_name, environment
+from .practice import STYLES, Profile
+from .render import Target, base_context, book_parts, cover_html, doc_name, environment
 
 XHTML = "http://www.w3.org/1999/xhtml"
 OPS = "http://www.idpf.org/2007/ops"

@@ -6,7 +6,6 @@ short description. Unknown keys are errors, so a typo never passes silently.
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
 from pathlib import Path
 from typing import Literal, Optional, Union

@@ -22,7 +22,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from . import bodymap, pagination, pictures
 from .model import Book, Section, Spot
 from .output import build_time
-from .practice import PROJECT, Profile
+from .practice import PROJECT, Profile, labels
 from .sources import CITATION, citation_keys
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"

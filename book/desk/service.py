@@ -22,7 +22,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Optional
 
-from .. import batch, bodymap, build, pdf, render
+from .. import batch, build, pdf, render
 from ..bodymap.geometry import mirror, path_d
 from ..bodymap.views import REGION_NAMES, VIEW_DATA
 from ..errors import Problem, SourceError
