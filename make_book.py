@@ -185,10 +185,10 @@ def run(args, started: float) -> int:
 
         book, profile, warnings = check(job)
         translate.require(book, None, job.allow_untranslated)
-        problems = build.check_handouts(book, profile)
+        problems, fit = build.check_handouts(book, profile)
         if problems:
             raise SourceError(problems)
-        for warning in warnings:
+        for warning in [*warnings, *fit]:
             print(f"warning: {warning}")
         print(f"ok: {len(book.spots)} spots, {len(book.references)} references, practice {profile.practice.name!r}; "
               f"checked in {time.monotonic() - started:.1f} s")

@@ -426,22 +426,29 @@ SAMPLE_PERSONAL = Personal(
           "next visit how the ache felt the morning after.")
 
 
-def check_handouts(book: Book, profile: practice.Profile) -> list[Problem]:
-    """Lay out every spot's handout on A4 and on Letter, as the build would, with a long client name,
-    a two-line note and every field filled; the problems of any page that would not fit."""
+def check_handouts(book: Book, profile: practice.Profile) -> tuple[list[Problem], list[str]]:
+    """Lay out every spot's handout on A4 and on Letter, as the build would: the stock sheet on the
+    practice's paper (what a build writes) must fit, else a problem (on the other paper, a warning); a sheet with a long client name, a two-line note and every field
+    filled is the hard case a clinic may meet, and a spot that would not fit it is a warning."""
     problems: list[Problem] = []
-    for paper in ("a4", "letter"):
+    warnings: list[str] = []
+    own = profile.practice.paper
+    for paper in (own, *(p for p in ("a4", "letter") if p != own)):
+        try:
+            render_handout(book, profile, book.spots, Personal(), paper, fill=False)
+        except SourceError as e:
+            if paper == own:  # what the build writes
+                problems += e.problems
+            else:  # only with --paper
+                warnings += [f"{p.file}: {p.field}: with --paper {paper}: {p.message}" for p in e.problems]
+            continue
         try:
             render_handout(book, profile, book.spots, SAMPLE_PERSONAL, paper, fill=False)
         except SourceError as e:
             for p in e.problems:
-                spot = re.search(r"spot (\d+)'s", p.message) if p.field == "notes" else None
-                if spot:
-                    p = Problem(display(book.spot(spot.group(1)).source), "handout",
-                                f"leaves no room on the {paper} page for a note of two lines "
-                                f"({p.message.split('; ')[1].split(' (')[0]}); shorten its text")
-                problems.append(p)
-    return list(dict.fromkeys(problems))
+                warnings.append(f"{p.file}: {p.field}: with a long client name, a therapist and a two-line note: "
+                                f"{p.message}")
+    return list(dict.fromkeys(problems)), list(dict.fromkeys(warnings))
 
 
 def write_handout(job: Job, keys: list[str], personal: Personal, out: Path, book=None, profile=None) -> Path:

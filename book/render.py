@@ -384,7 +384,7 @@ class Personal:
 
 FIGURE_WIDTH_MM = 56  # the body map's box beside the text (styles/handout.css: .aside)
 FIGURE_MIN_MM = 90  # its height at the least; build.render_handout grows it to fill the page
-PRESS_BOX_MM = (56, 44)  # the how-to-press picture under it (styles/handout.css: figure.press-picture)
+PRESS_BOX_MM = (38, 38)  # the how-to-press picture beside "Press it" (styles/handout.css: figure.press-picture)
 
 
 def page_notes(spot: Spot, personal: Personal) -> list[str]:
