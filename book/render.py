@@ -380,6 +380,7 @@ class Personal:
     notes: Optional[str] = None  # printed on every page
     therapist: Optional[str] = None
     spot_notes: dict[str, str] = field(default_factory=dict)  # spot number or slug -> a note for that page only
+    spot_dose: dict[str, dict] = field(default_factory=dict)  # spot number -> its own side, hold_seconds, times_per_day
 
 
 FIGURE_WIDTH_MM = 56  # the body map's box beside the text (styles/handout.css: .aside)
@@ -430,16 +431,19 @@ def handout_html(book: Book, spots: Iterable[Spot], profile: Profile, personal: 
     t = profile.labels
     pages = []
     for i, spot in enumerate(spots):
+        own = personal.spot_dose.get(str(spot.number), {})  # this page's own side and dose, over the packet's
+        side = own.get("side") or personal.side
         press = spot.press.model_copy(update={
-            k: v for k, v in (("hold_seconds", personal.hold_seconds), ("times_per_day", personal.times_per_day)) if v
+            k: v for k, v in (("hold_seconds", own.get("hold_seconds") or personal.hold_seconds),
+                              ("times_per_day", own.get("times_per_day") or personal.times_per_day)) if v
         })
         box = (FIGURE_WIDTH_MM, round(layout[i].get("figure_mm", FIGURE_MIN_MM), 1))
-        pages.append({"spot": spot, "press": press, "dose": dose_words(press, t), "box_mm": box,
+        pages.append({"spot": spot, "press": press, "side": side, "dose": dose_words(press, t), "box_mm": box,
                       "title_mm": layout[i].get("title_mm"), "dose_wide": layout[i].get("dose_wide", False),
                       "notes": page_notes(spot, personal),
-                      "figure": spot_figure(spot, target, side=personal.side or "right", colors=profile.figure_colors,
+                      "figure": spot_figure(spot, target, side=side or "right", colors=profile.figure_colors,
                                             uid=f"h{i}", labels=t, box_mm=box),
-                      "press_figure": press_figure(spot, target, side=personal.side or "right", box_mm=PRESS_BOX_MM)})
+                      "press_figure": press_figure(spot, target, side=side or "right", box_mm=PRESS_BOX_MM)})
     day = personal.date or (build_time(None) or dt.datetime.now()).date()
     shown = personal.date or (day if personal.client else None)
     practice = profile.practice

@@ -137,17 +137,17 @@ def test_isbn_is_checked(tiny, capsys, isbn, ok):
         assert "book.yaml: isbn:" in _problems(capsys)
 
 
-def test_check_reports_a_missing_label(tmp_path, monkeypatch, capsys):
-    from book import check, practice
+def test_check_reports_a_missing_label(tmp_path, capsys):
+    from book import practice
 
-    locales = tmp_path / "locales"
-    shutil.copytree(practice.LOCALES, locales)
-    fr = locales / "fr.yaml"
-    fr.write_text("\n".join(l for l in fr.read_text(encoding="utf-8").splitlines() if not l.startswith("on_page:")),
-                  encoding="utf-8")
-    monkeypatch.setattr(check, "LOCALES", locales)
-    assert cli("check", "--practice", "cabinet-lumiere") == 2
-    assert "fr.yaml: on_page: missing label" in _problems(capsys)
+    profile = tmp_path / "lumiere"
+    shutil.copytree(ROOT / "styles" / "practices" / "cabinet-lumiere", profile)
+    (profile / "labels").mkdir()
+    fr = (practice.LOCALES / "fr.yaml").read_text(encoding="utf-8")
+    (profile / "labels" / "fr.yaml").write_text(
+        "\n".join(l for l in fr.splitlines() if not l.startswith("on_page:")), encoding="utf-8")
+    assert cli("check", "--practice", profile) == 2
+    assert "labels/fr.yaml: on_page: missing" in _problems(capsys)
 
 
 def test_check_warns_about_hard_client_text(tiny, capsys):

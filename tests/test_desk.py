@@ -86,7 +86,7 @@ def make_packet(desk, **fields):
 
 
 def pdf_text(data: bytes) -> list[str]:
-    return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+    return [page.extract_text().replace("\xa0", " ") for page in PdfReader(io.BytesIO(data)).pages]
 
 
 # ------------------------------------------------------------------ pages
@@ -171,9 +171,9 @@ def test_make_handout_saves_and_reprints_the_identical_pdf(desk):
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
     assert r.headers["content-disposition"] == 'attachment; filename="ana-souza-2-1.pdf"'
     pages = pdf_text(r.content)
-    assert len(pages) == 2
-    assert "Low back below the ribs" in pages[0] and "Outer thigh above the knee" in pages[1]
-    assert all("Ana Souza" in p and "Before runs." in p for p in pages)
+    assert len(pages) == 3  # the cover with the plan, then a page per spot
+    assert "Low back below the ribs" in pages[1] and "Outer thigh above the knee" in pages[2]
+    assert all("Ana Souza" in p for p in pages) and all("Before runs." in p for p in pages[1:])
     clients = desk.get("/api/clients").json()
     assert [(c["name"], c["packets"]) for c in clients] == [("Ana Souza", 1)]
     second = make_packet(desk, spots=["1"], date="2026-03-05")
@@ -192,9 +192,10 @@ def test_each_spot_may_have_its_own_side_hold_times_and_note(desk):
     r = make_packet(desk, **{"side-1": "right", "hold-1": "45", "times_per_day-1": "3", "note-1": "Only after work.",
                              "hold-2": ""})
     assert r.status_code == 200
-    low_back, thigh = pdf_text(r.content)
-    assert "Side: left side" in low_back and "60 seconds" in low_back and "Only after work." not in low_back
-    assert "Side: right side" in thigh and "45 seconds" in thigh and "3 times a" in thigh
+    cover, low_back, thigh = (" ".join(p.split()) for p in pdf_text(r.content))  # the cover, then a page per spot
+    assert "Side: left side" in low_back and "a minute" in low_back and "Only after work." not in low_back
+    assert "Side: right side" in thigh and "45 seconds" in thigh and "Three times a day" in thigh
+    assert "left side" in cover and "right side" in cover
     assert "Before runs. Only after work." in " ".join(thigh.split())
     cid = desk.get("/api/clients").json()[0]["id"]
     exported = json.loads(desk.get(f"/clients/{cid}/export.json").text)
@@ -278,7 +279,7 @@ def test_batch_upload_gives_per_row_results_and_a_zip(desk):
     link = doc(r).xpath("//a[contains(@href, '.zip')]/@href")[0]
     archive = zipfile.ZipFile(io.BytesIO(desk.get(link).content))
     assert sorted(archive.namelist()) == ["ana-souza.pdf", "ben-okafor.pdf"]
-    assert len(pdf_text(archive.read("ana-souza.pdf"))) == 2
+    assert len(pdf_text(archive.read("ana-souza.pdf"))) == 3  # the cover and two spots
     bad = desk.post("/batch", data={"csrf": token(desk, "/batch")},
                     files={"file": ("c.csv", "who,what\nx,y\n", "text/csv")})
     assert bad.status_code == 422 and "missing column(s): name, spots" in bad.text
@@ -329,7 +330,7 @@ def test_api_packets_returns_the_pdf_and_stores_it_for_a_known_client(desk):
     ({"spots": [1], "side": "up"}, "side"),
     ({"spots": [1], "date": "yesterday"}, "date"),
     ({"spots": [1], "paper": "a3"}, "paper"),
-    ({"spots": [1], "notes": "x" * 401}, "notes"),
+    ({"spots": [1], "notes": "x" * (build.MAX_NOTES + 1)}, "notes"),
     ({"spots": [1], "file": "/etc/passwd"}, "file"),
     ({"spots": {"a": 1}}, "spots"),
 ])
@@ -410,7 +411,7 @@ def test_non_loopback_bind_needs_allow_remote_and_a_password(capsys, monkeypatch
 def test_worker_task_leaves_no_temporary_files_when_it_fails():
     before = set(Path(tempfile.gettempdir()).glob(service.TEMP_PREFIX + "*"))
     job = build.Job(chapters=FIXTURES / "tiny")
-    status, problems = service._pdf_task(job, [("99", service.Personal())], "a4")
+    status, problems = service._pdf_task(job, ["99"], service.Personal(), "a4")
     assert status == "error" and "no spot '99'" in problems[0][2]
     status, data = service._preview_task(job, "1", service.Personal(client="A"), "a4", 200)
     assert status == "ok" and data.startswith(b"\x89PNG")

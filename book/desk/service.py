@@ -22,7 +22,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Optional
 
-from .. import batch, build, pdf, render
+from .. import batch, build, render
 from ..bodymap.geometry import mirror, path_d
 from ..bodymap.views import REGION_NAMES, VIEW_DATA
 from ..errors import Problem, SourceError
@@ -66,6 +66,21 @@ class PacketRequest:
             times_per_day=build.parse_times(own["times_per_day"]) if "times_per_day" in own else p.times_per_day,
             notes=" ".join(n for n in (p.notes, own.get("note")) if n) or None)
 
+    def packet(self) -> Personal:
+        """One Personal for the whole packet: each spot's own side, hold and times a day in
+        ``spot_dose``, its own note in ``spot_notes``, so one render makes the packet and its cover."""
+        dose, notes = {}, {}
+        for i, key in enumerate(self.keys):
+            own = dict(self.own[i]) if self.own else {}
+            values = {"side": own.get("side"),
+                      "hold_seconds": build.parse_hold(own["hold"]) if "hold" in own else None,
+                      "times_per_day": build.parse_times(own["times_per_day"]) if "times_per_day" in own else None}
+            if any(values.values()):
+                dose[key] = {k: v for k, v in values.items() if v}
+            if own.get("note"):
+                notes[key] = own["note"]
+        return dataclasses.replace(self.personal, spot_dose=dose, spot_notes=notes)
+
     @property
     def pages(self) -> list[tuple[str, Personal]]:
         return [(key, self.page(i)) for i, key in enumerate(self.keys)]
@@ -92,35 +107,19 @@ def _problems(e: SourceError) -> list[tuple[str, str, str]]:
     return [(p.file, p.field, p.message) for p in e.problems]
 
 
-def _write_pdf(job: build.Job, pages: list[tuple[str, Personal]], paper: str, folder: Path) -> Path:
-    """Write the packet: one render when every page shares its details, else one per run of pages
-    that do, joined into one document."""
+def _write_pdf(job: build.Job, keys: list[str], personal: Personal, paper: str, folder: Path) -> Path:
+    """Write the packet (one render: its cover and a page per spot, each with its own side and dose)."""
     book, profile = _state.get("loaded") or build.load(job)
     out = folder / "packet.pdf"
-    runs: list[tuple[Personal, list[str]]] = []
-    for key, personal in pages:
-        if runs and runs[-1][0] == personal:
-            runs[-1][1].append(key)
-        else:
-            runs.append((personal, [key]))
-    job = dataclasses.replace(job, paper=paper)
-    if len(runs) == 1:
-        build.write_handout(job, runs[0][1], runs[0][0], out, book=book, profile=profile)
-        return out
-    problems = [p for personal, _ in runs for p in build.personal_problems(personal)]
-    if problems:
-        raise SourceError(problems)
-    documents = [build.render_handout(book, profile, build.pick_spots(book, keys), personal, paper)
-                 for personal, keys in runs]
-    pdf.write(documents[0].copy([page for d in documents for page in d.pages]), out)
+    build.write_handout(dataclasses.replace(job, paper=paper), keys, personal, out, book=book, profile=profile)
     return out
 
 
-def _pdf_task(job: build.Job, pages: list[tuple[str, Personal]], paper: str):
+def _pdf_task(job: build.Job, keys: list[str], personal: Personal, paper: str):
     """('ok', PDF bytes) or ('error', problems); the temporary folder is removed either way."""
     try:
         with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX) as tmp:
-            return "ok", _write_pdf(job, pages, paper, Path(tmp)).read_bytes()
+            return "ok", _write_pdf(job, keys, personal, paper, Path(tmp)).read_bytes()
     except SourceError as e:
         return "error", _problems(e)
 
@@ -229,7 +228,7 @@ class Compiler:
             if spot is None:
                 return None
             target = render.Target("epub")
-            render.spot_figure(spot, target, colors=self.profile.figure_colors, labels=self.profile.labels, focus=True)
+            render.spot_figure(spot, target, colors=self.profile.figure_colors, labels=self.profile.labels)
             cached = next(iter(target.images.values())).decode()
             self.thumbs.put(number, cached)
         return cached
@@ -365,7 +364,7 @@ class Compiler:
 
     # ---------------------------------------------------------- rendering
     async def pdf(self, request: PacketRequest) -> bytes:
-        return await self._run(_pdf_task, request.pages, request.paper)
+        return await self._run(_pdf_task, list(request.keys), request.packet(), request.paper)
 
     async def preview(self, request: PacketRequest, width: int = 560) -> bytes:
         cache_key = (request.cache_key, width)
