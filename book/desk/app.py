@@ -184,7 +184,7 @@ def create_app(compiler: Compiler, settings: Settings, database_url: Optional[st
         with Session() as s:
             clients = s.scalars(select(db.Client.name).order_by(db.Client.name).limit(500)).all()
         return page(request, "packet_new.html", status, nav="new", fields=fields, errors=errors or {},
-                    spots=spot_rows(fields, area), areas=areas, area=area, area_id=area_id, clients=clients,
+                    spots=spot_rows(fields, area), areas=areas, outlines=compiler.outlines(), area=area, area_id=area_id, clients=clients,
                     finder=compiler.finder(), preview=preview, papers=service.PAPERS,
                     default_paper=compiler.default_paper, today=dt.date.today().isoformat(),
                     names={s.number: s.plain_name for s in compiler.spots})

@@ -248,6 +248,10 @@ class Compiler:
         return render.finder(self.book)
 
     # ---------------------------------------------------------- the body map's clickable areas
+    def outlines(self) -> list[dict]:
+        """The front and back body outlines the clickable areas sit on, in the same view units."""
+        return [{"offset": offset, "d": path_d(VIEW_DATA[view].outline)} for offset, view in ((0, "front"), (200, "back"))]
+
     def map_areas(self) -> list[dict]:
         """Clickable regions of the front and back views, each with the spots whose pain reaches it.
 
