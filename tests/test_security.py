@@ -102,7 +102,9 @@ def test_templates_in_a_practice_are_refused_and_never_run(profile, tiny, out, t
 def test_the_jinja_environment_is_the_projects_only():
     env = render.environment()
     assert env.autoescape is True
-    assert [Path(p).name for p in env.loader.searchpath] == ["handouts", "templates"]
+    files, desk = env.loader.loaders  # the handout and book templates, and the desk's pages as "desk/NAME"
+    assert [Path(p).relative_to(ROOT).as_posix() for p in files.searchpath] == ["handouts", "book/templates"]
+    assert [Path(p).relative_to(ROOT).as_posix() for p in desk.mapping["desk"].searchpath] == ["book/desk/templates"]
     with pytest.raises(TypeError):
         render.environment(SAMPLES / "default")
 
@@ -456,7 +458,7 @@ def test_csv_semicolons_tabs_and_bom_work(tiny, tmp_path, capsys, encoding, text
     assert cli("handout", "--batch", csv, "--chapters", tiny, "-o", dest) == 0, capsys.readouterr().err
     assert [p.name for p in dest.iterdir()] == ["ayse-yilmaz.pdf"]
     reader = PdfReader(dest / "ayse-yilmaz.pdf")
-    assert len(reader.pages) == 2 and "Ayşe Yılmaz" in reader.pages[0].extract_text()
+    assert len(reader.pages) == 3 and "Ayşe Yılmaz" in reader.pages[0].extract_text()  # the cover and two spots
 
 
 # --------------------------------------------------------------------------- the loader under fuzzing
