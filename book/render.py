@@ -297,7 +297,7 @@ def book_html(book: Book, profile: Profile) -> str:
     """The whole PDF book as one HTML document."""
     target = Target("pdf")
     parts = book_parts(book, profile, target)
-    cover = overview_figure(book, target, cover_colors(profile), labels(book.meta.language), uid="cover")
+    cover = overview_figure(book, target, cover_colors(profile), labels(book.meta.language, profile.folder), uid="cover")
     return environment().get_template("book.html").render(
         **base_context(book, profile, target, for_book=True), parts=parts, cover_figure=cover)
 
@@ -305,7 +305,7 @@ def book_html(book: Book, profile: Profile) -> str:
 def cover_html(book: Book, profile: Profile) -> str:
     """The book's cover alone, as one HTML document (the EPUB's cover image is made from it)."""
     target = Target("pdf")
-    cover = overview_figure(book, target, cover_colors(profile), labels(book.meta.language), uid="cover")
+    cover = overview_figure(book, target, cover_colors(profile), labels(book.meta.language, profile.folder), uid="cover")
     return environment().get_template("cover.html").render(
         **base_context(book, profile, target, for_book=True), cover_figure=cover)
 
@@ -460,7 +460,7 @@ def handout_html(book: Book, spots: Iterable[Spot], profile: Profile, personal: 
         contact=[v for v in (c.phone, c.email, c.website) if v],
         footer_line=[v for v in (practice.name, c.address, *(practice.footer or "").split(" · ")) if v and v.strip()]
         if c.address or practice.footer else [],
-        page_of=page_of_css(t["page_of"]), plan_map=plan_map, cover_map_mm=round(cover_map_mm or COVER_MAP_MM, 1), t_text=labels(book.meta.language) if book else t,
+        page_of=page_of_css(t["page_of"]), plan_map=plan_map, cover_map_mm=round(cover_map_mm or COVER_MAP_MM, 1), t_text=labels(book.meta.language, profile.folder) if book else t,
     )
 
 
