@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import math
 import multiprocessing
 import os
 import re
@@ -173,20 +174,38 @@ def _lines(box) -> list:
 
 def measure(page) -> dict:
     """Room on a laid-out handout page, in mm: what is left at the foot of the content area, the heights
-    of the text column, the figure column and the dose box, and the widths of the title's lines."""
+    of the text column, the figure column, the body map and the dose box, the widths of the two columns,
+    and a width for the title's lines."""
     root = page._page_box
     article = _find(root, "handout")
     area_bottom = root.content_box_y() + root.height
     main, aside, title = _find(article, "main"), _find(article, "aside"), _find(article, "balance")
     dose = _find(main, "dose-box") if main else None
     top = main.content_box_y() if main else 0
+    figure = _find(aside, "bodymap") if aside else None
+    press = _find(main, "press-picture") if main else None
+    hurts = _find(aside, "hurts") if aside else None
+    notes = _find(article, "notes")
     return {
         "spare": (area_bottom - _bottom(article)) * MM,
         "main": (_bottom(main) - top) * MM if main else 0.0,
         "aside": (_bottom(aside) - top) * MM if aside else 0.0,
         "dose": (dose.margin_height() * MM) if dose else 0.0,
+        "figure": (figure.margin_height() * MM) if figure else 0.0,
+        "figure_w": (aside.width * MM) if aside else 0.0,
+        "text_w": (main.width * MM) if main else 0.0,
+        "float_w": (press.margin_width() * MM) if press else 0.0,
+        "hurts": [_run(block) for block in hurts.children] if hurts else [],
+        "notes": (notes.margin_height() * MM, notes.width * MM) if notes else (0.0, 0.0),
         "title_mm": balanced_width(title),
     }
+
+
+def _run(block) -> tuple[float, float, int]:
+    """(mm of text set on one line, line height mm, lines) of a heading or paragraph."""
+    lines = _lines(block)
+    text = sum(child.margin_width() for line in lines for child in line.children) * MM
+    return text, (lines[0].height * MM if lines else 0.0), len(lines)
 
 
 def balanced_width(title) -> Optional[float]:
@@ -244,7 +263,6 @@ def foot_problem(document, profile: practice.Profile, paper: str) -> Optional[Pr
     return None
 
 
-WIDE_DOSE = 0.9  # the dose band's height across the page, as a share of the dose box's under the steps
 
 
 def _page_of(document, i: int):
@@ -263,14 +281,14 @@ def fit_problems(document, spots: list, personal: Personal, paper: str, profile:
         pages = [page for page in document.pages if f"handout-{i}" in page.anchors]
         if len(pages) <= 1:
             continue
-        over = sum(overflow_mm(page) for page in pages[1:])
+        # what runs over, less the room its first page kept (a block that may not split moves whole)
+        over = sum(overflow_mm(page) for page in pages[1:]) - measure(pages[0])["spare"]
         notes = render.page_notes(spot, personal)
-        problem = notes_problem(pages, spot, notes, over, paper) if notes else None
-        if problem:
-            problems.append(problem)
+        if notes:
+            problems.append(notes_problem(pages, spot, notes, over, paper))
         else:
             problems.append(Problem(display(spot.source), "handout",
-                                    f"spot {spot.number} does not fit on one {paper} page: about {over:.0f} mm "
+                                    f"spot {spot.number} does not fit on one {paper} page: about {max(1, round(over))} mm "
                                     f"runs onto a second page; shorten its text"))
     foot = foot_problem(document, profile, paper)
     if foot:
@@ -291,9 +309,9 @@ def fit_problems(document, spots: list, personal: Personal, paper: str, profile:
     return problems
 
 
-def notes_problem(pages: list, spot, notes: list[str], over_mm: float, paper: str) -> Optional[Problem]:
-    """How many characters of notes fit on SPOT's page, estimated from the lines the notes took; None
-    when hardly any would (the spot's own text is too long)."""
+def notes_problem(pages: list, spot, notes: list[str], over_mm: float, paper: str) -> Problem:
+    """How many characters of notes fit on SPOT's page, estimated from the lines the notes took (or that
+    the page has no room for notes)."""
     chars = sum(len(n) for n in notes)
     lines, line_mm = 0, 6.0
     for page in pages:
@@ -306,7 +324,8 @@ def notes_problem(pages: list, spot, notes: list[str], over_mm: float, paper: st
     per_line = chars / max(1, lines)
     fit = int(chars - (over_mm / line_mm + 1) * per_line)
     if fit < 10:
-        return None  # the spot's own text does not fit: the caller says so
+        return Problem("handout", "notes", f"spot {spot.number}'s {paper} page has no room for notes; give them to "
+                                           f"another spot's page (--notes \"SPOT: ...\") or print on other paper")
     fit = int(fit // 10 * 10)
     return Problem("handout", "notes", f"{chars} characters of notes do not fit on spot {spot.number}'s {paper} page; "
                                        f"about {fit} characters fit (shorten the notes, or give this spot its own: "
@@ -316,15 +335,27 @@ def notes_problem(pages: list, spot, notes: list[str], over_mm: float, paper: st
 def render_handout(book: Book, profile: practice.Profile, spots: list, personal: Personal, paper: str, fill: bool = True):
     """Lay out a handout or packet and check that every spot fits on exactly one page.
 
-    The first layout has every body map at its smallest. Each page's spare room then goes to its body
-    map, a text column that runs well below the body map hands its dose box to a band across the page,
-    and long titles are balanced, in a second layout; so no page ends in a blank band. fill=False stops
-    after the first (enough to know that it fits, unless only the band would make it fit).
+    The first layout has every body map at its smallest (render.FIGURE_MIN_MM tall, FIGURE_WIDTH_MM
+    wide); if a page does not fit that way, it does not fit (SourceError). From the room each page
+    left, its body map then takes the column's full height, in a wider column where the body part is
+    wider than tall and the text can give up the width (grow), and long titles are balanced. A third
+    layout, measured at the new widths, gives the body map what the estimate left over. A page the
+    estimate made too full keeps its column at the least width. So no page ends in a blank band.
+    fill=False stops after the first layout (enough to know that it fits).
     """
     layout = Layout({} for _ in spots)
     document = _layout(book, profile, spots, personal, paper, layout)
     problems = fit_problems(document, spots, personal, paper, profile)
-    if not problems and not fill:
+    if problems:  # a page that runs over may fit with its two columns evened out
+        layout = Layout(balance(measure(_page_of(document, i + 1)), bool(render.page_notes(spot, personal)))
+                        if _spans(document, i + 1) > 1 else {} for i, spot in enumerate(spots))
+        if not any(layout):
+            raise SourceError(problems)
+        document = _layout(book, profile, spots, personal, paper, layout)
+        problems = fit_problems(document, spots, personal, paper, profile)
+        if problems:
+            raise SourceError(problems)
+    if not fill:
         return document
     cover = [page for page in document.pages if "cover" in page.anchors]
     if len(cover) > 1:  # a long plan: a smaller map, so the cover stays one page
@@ -334,21 +365,27 @@ def render_handout(book: Book, profile: practice.Profile, spots: list, personal:
         root = cover[0]._page_box
         spare = (root.content_box_y() + root.height - _bottom(_find(root, "cover"))) * MM
         layout.cover_map_mm = render.COVER_MAP_MM + max(0.0, spare - 1.0)
-    for i in range(len(spots)):
-        room = measure(_page_of(document, i + 1)) if _spans(document, i + 1) == 1 else None
-        layout[i] = plan(room)
+    first = [measure(_page_of(document, i + 1)) for i in range(len(spots))]
+    before = list(layout)
+    for i, spot in enumerate(spots):
+        layout[i] = plan(layout[i], first[i], drawn(spot, personal, profile))
     filled = _layout(book, profile, spots, personal, paper, layout)
-    if not fit_problems(filled, spots, personal, paper, profile):
-        return filled
-    if not problems:  # the estimate was too generous somewhere; the first layout fits
+    fits = [_spans(filled, i + 1) == 1 for i in range(len(spots))]
+    if not all(fits):  # the estimate overshot on some page: those keep their column at the least width
+        for i, ok in enumerate(fits):
+            layout[i] = layout[i] if ok else plan(before[i], first[i], None)
+        filled = _layout(book, profile, spots, personal, paper, layout)
+    if fit_problems(filled, spots, personal, paper, profile):
         return document
-    # Only the band might make it fit: the band, with the body maps at their smallest.
-    for entry in layout:
-        entry.pop("figure_mm", None)
-    plain = _layout(book, profile, spots, personal, paper, layout)
-    if fit_problems(plain, spots, personal, paper, profile):
-        raise SourceError(problems)
-    return plain
+    # Measured again at its new width, each page gives its body map what the estimate left over.
+    again = Layout(grow(layout[i], measure(_page_of(filled, i + 1)), drawn(spot, personal, profile))
+                   for i, spot in enumerate(spots))
+    if all(abs(a.get("figure_mm", 0) - b.get("figure_mm", 0)) < 2 and a.get("figure_w_mm") == b.get("figure_w_mm")
+           for a, b in zip(again, layout)):
+        return filled
+    again.cover_map_mm = layout.cover_map_mm
+    final = _layout(book, profile, spots, personal, paper, again)
+    return filled if fit_problems(final, spots, personal, paper, profile) else final
 
 
 class Layout(list):
@@ -364,22 +401,73 @@ def _layout(book, profile, spots, personal, paper, layout: Layout):
     return pdf.render(html, profile, "handout", paper, base=profile.folder)
 
 
-def plan(room: Optional[dict]) -> dict:
-    """Where a page's dose box goes and how tall its body map grows, from the room its first layout left.
+def drawn(spot, personal: Personal, profile: practice.Profile):
+    """The size SPOT's body map takes in a box of (width, height) mm on its page (render.drawn_size)."""
+    side = personal.spot_dose.get(str(spot.number), {}).get("side") or personal.side or "right"
+    return lambda box, taller=False: render.drawn_size(spot, box, side=side, labels=profile.labels, taller=taller)
 
-    A text column that ends more than a band's height below the body map gives up its dose box to a
-    band across the page (about as tall as the box was); the body map then takes what is left.
-    """
-    if room is None:  # did not fit: try the band, with the body map at its smallest
-        return {"dose_wide": True}
-    main, aside, dose, spare = room["main"], room["aside"], room["dose"], room["spare"]
-    entry = {"title_mm": room["title_mm"]}
-    band = WIDE_DOSE * dose  # the band is wider than the text column, so a little shorter than the box
-    if dose and main - aside > band + 2:
-        entry["dose_wide"] = True
-        spare += max(main, aside) - max(main - dose, aside) - band
-        main -= dose
-    entry["figure_mm"] = render.FIGURE_MIN_MM + max(0.0, spare + max(0.0, main - aside) - 1.0)
+
+SLACK_MM = 3.0  # what the estimates keep back, so that rounding never pushes the safety block over
+TEXT_MIN_MM = 88.0  # the text column never narrower: about 45 characters a line at 12 pt
+WIDTH_STEP_MM = 2.0
+
+
+def plan(entry: dict, room: dict, drawn=None) -> dict:
+    """ENTRY (how the page was laid out) with its title balanced and its body map grown (grow), from
+    the room that layout left (measure)."""
+    return grow({**entry, "title_mm": room["title_mm"]}, room, drawn)
+
+
+def balance(room: dict, notes: bool = False) -> dict:
+    """For a page that runs over: its notes moved into the text column under the steps when that column
+    ends well above the body map's, else a wider body-map column where the figure column (the body map
+    at its smallest, then "Where it hurts") runs below the text column: the width at which the taller
+    of the two, as estimated, is shortest; {} if that saves too little to matter."""
+    tall, wide = room["notes"]
+    if notes and tall and room["aside"] - room["main"] > tall * wide / room["text_w"]:
+        return {"notes_beside": True}  # set narrower, the notes take more lines, as estimated
+    width, text = round(room["figure_w"], 1), room["text_w"] - room.get("float_w", 0.0)
+    below = room["aside"] - room["figure"]
+    now = max(room["main"], room["aside"])
+    best = (width, now)
+    w = width
+    while room["text_w"] - (w + WIDTH_STEP_MM - width) >= TEXT_MIN_MM:
+        w += WIDTH_STEP_MM
+        main = room["main"] * text / (text - (w - width))  # as in grow: the text's growth overestimated
+        # "Where it hurts" set again at the new width, each line a tenth short of full
+        fewer = sum((n - math.ceil(run / (0.9 * w))) * line for run, line, n in room.get("hurts", []))
+        aside = room["aside"] - max(0.0, fewer)
+        if max(main, aside) < best[1]:
+            best = (w, max(main, aside))
+    return {"figure_w_mm": best[0]} if best[1] < now - 2.0 else {}
+
+
+def grow(entry: dict, room: dict, drawn=None) -> dict:
+    """ENTRY with its body map's box sized from the ROOM a layout left: the box takes the column's full
+    height; if the body part is wider than tall, the column widens (the text column narrowing, and so
+    growing, within the height there is) until the drawing fills that height or the text would run too
+    long; the box is as tall as the drawing then is. Without DRAWN the column keeps its width."""
+    height = max(room["main"], room["aside"]) + room["spare"] - SLACK_MM  # what the columns may take
+    below = room["aside"] - room["figure"]  # "Where it hurts", under the body map
+    # The lines beside the press picture are the ones that narrow most: the estimate takes every line
+    # to be one of them, so it overshoots the text's growth rather than falls short.
+    width, text = round(room["figure_w"], 1), room["text_w"] - room.get("float_w", 0.0)
+    box = height - below
+    best = (width, drawn((width, box))[1] if drawn else box)
+    w = width
+    while drawn and best[1] < box - 0.5 and room["text_w"] - (w + WIDTH_STEP_MM - width) >= TEXT_MIN_MM:
+        w += WIDTH_STEP_MM
+        # "Where it hurts" gets no shorter in a wider column, to be safe
+        if room["main"] * text / (text - (w - width)) > height:
+            break
+        tall = drawn((w, box))[1]
+        if tall > best[1] + 0.5:
+            best = (w, tall)
+    # the box is as tall as what is drawn in it, a view of the whole body framed taller to fill it
+    tall = drawn((best[0], box), taller=True)[1] if drawn else box
+    entry = {**entry, "figure_mm": round(max(render.FIGURE_MIN_MM, min(box, tall + 0.5)), 1)}
+    if best[0] != render.FIGURE_WIDTH_MM:
+        entry["figure_w_mm"] = best[0]
     return entry
 
 

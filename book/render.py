@@ -137,6 +137,14 @@ def spot_figure(spot: Spot, target: Target, *, side: str = "right", colors: Opti
     return Figure(target.image(f"{spot_id(spot.number)}-{side}-{size}", svg), alt)
 
 
+def drawn_size(spot: Spot, box_mm: tuple[float, float], *, side: str = "right", labels: Optional[dict] = None,
+               taller: bool = False):
+    """The (width, height) mm that spot_figure's drawing takes in a box of box_mm (bodymap.drawn_size)."""
+    loc, ref = spot.location, spot.referral
+    return bodymap.drawn_size(loc.view, loc.marker, ref.essential, ref.spillover, side=side, labels=labels,
+                              muscle=spot.muscles[0], box_mm=box_mm, taller=taller)
+
+
 def press_figure(spot: Spot, target: Target, *, side: str = "right", box_mm=None) -> Optional[Figure]:
     """The how-to-press picture(s) of `press.picture`, drawn for a printed box of box_mm = (width, height)
     millimetres (arrows and lines keep their printed size); None when the spot has no picture."""
@@ -421,9 +429,9 @@ def handout_html(book: Book, spots: Iterable[Spot], profile: Profile, personal: 
     """One handout page per spot, in the order given, as one HTML document; a packet of two or more
     spots opens with a cover page.
 
-    layout: per spot, the figure's height ("figure_mm"), the title's width ("title_mm") and whether the
-    dose box goes across the page rather than under the steps ("dose_wide"); cover_map_mm, the height
-    of the cover's map. build.render_handout measures them so that each page fits and is filled.
+    layout: per spot, the body map's box ("figure_w_mm" wide, "figure_mm" tall), the title's width
+    ("title_mm") and whether the notes go under the steps ("notes_beside"); cover_map_mm, the height of
+    the cover's map. build.render_handout measures them so that each page fits and is filled.
     """
     target = Target("pdf")
     spots = list(spots)
@@ -437,9 +445,9 @@ def handout_html(book: Book, spots: Iterable[Spot], profile: Profile, personal: 
             k: v for k, v in (("hold_seconds", own.get("hold_seconds") or personal.hold_seconds),
                               ("times_per_day", own.get("times_per_day") or personal.times_per_day)) if v
         })
-        box = (FIGURE_WIDTH_MM, round(layout[i].get("figure_mm", FIGURE_MIN_MM), 1))
+        box = (layout[i].get("figure_w_mm", FIGURE_WIDTH_MM), round(layout[i].get("figure_mm", FIGURE_MIN_MM), 1))
         pages.append({"spot": spot, "press": press, "side": side, "dose": dose_words(press, t), "box_mm": box,
-                      "title_mm": layout[i].get("title_mm"), "dose_wide": layout[i].get("dose_wide", False),
+                      "title_mm": layout[i].get("title_mm"), "notes_beside": layout[i].get("notes_beside", False),
                       "notes": page_notes(spot, personal),
                       "figure": spot_figure(spot, target, side=side or "right", colors=profile.figure_colors,
                                             uid=f"h{i}", labels=t, box_mm=box),
@@ -460,7 +468,7 @@ def handout_html(book: Book, spots: Iterable[Spot], profile: Profile, personal: 
         contact=[v for v in (c.phone, c.email, c.website) if v],
         footer_line=[v for v in (practice.name, c.address, *(practice.footer or "").split(" · ")) if v and v.strip()]
         if c.address or practice.footer else [],
-        page_of=page_of_css(t["page_of"]), plan_map=plan_map, cover_map_mm=round(cover_map_mm or COVER_MAP_MM, 1), t_text=labels(book.meta.language, profile.folder) if book else t,
+        page_of=page_of_css(t["page_of"]), plan_map=plan_map, figure_width=FIGURE_WIDTH_MM, cover_map_mm=round(cover_map_mm or COVER_MAP_MM, 1), t_text=labels(book.meta.language, profile.folder) if book else t,
     )
 
 

@@ -46,13 +46,10 @@ def hyphenates(language: str) -> bool:
 
 
 def css(language: str) -> str:
-    """The language's CSS: hyphenation where its compounds need it (pyphen has the dictionary), and
-    the space before a colon that a stylesheet adds after labels."""
+    """The language's CSS: hyphenation where its compounds need it (pyphen has the dictionary)."""
     r, out = rules(language), ""
     if r.hyphenate and hyphenates(language):
         out += "body { hyphens: auto; hyphenate-limit-chars: 7 3 3; }\nh1, h2, h3 { hyphens: manual; }\n"
-    if ":" in r.space_before:
-        out += 'dl.dose dt::after { content: "\\202f: "; }\n'
     return out
 
 

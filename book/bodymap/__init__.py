@@ -393,17 +393,80 @@ def _svg(width: float, height: float, title: str, desc: str, body: str) -> str:
     )
 
 
-def _layout(sizes: list[tuple[float, float]], box_mm: tuple[float, float], legend: tuple[float, float],
-            labelled: bool) -> tuple[float, str]:
-    """(mm per view unit, 'below' or 'beside') that draws the views largest with the key outside them."""
+def _arrange(panels, box_mm, labels) -> dict:
+    """Where the views and the key go in the box, drawing the views largest with the key outside them:
+    side by side with the key below or beside, or (several views in a tall box) one above the other.
+    Gives the mm per view unit ("s"), each view's top left ("at"), the view labels' baseline offset,
+    the key's top left ("key") and the size the drawing takes ("size")."""
     w, h = box_mm
-    lw, lh = legend
-    label = LABEL * 1.45 if labelled else 0.0
-    gaps = GAP * (len(sizes) - 1)
-    total_w, max_h = sum(s[0] for s in sizes), max(s[1] for s in sizes)  # (heights: the tallest span)
-    below = min((w - gaps) / total_w, (h - lh - GAP - label) / max_h)
-    beside = min((w - lw - GAP - gaps) / total_w, (h - label) / max_h)
-    return (below, "below") if below >= beside * 0.97 else (beside, "beside")
+    sizes = [(p.frame[2] - p.frame[0], p.frame[3] - p.frame[1]) for p in panels]
+    lw, lh = _legend_size(labels)
+    label = LABEL * 1.45 if len(panels) > 1 else 0.0
+    gaps = GAP * (len(panels) - 1)
+    top = min(p.frame[1] for p in panels)  # side by side, views of one body share a level
+    span = max(p.frame[3] for p in panels) - top
+    total_w = sum(x for x, _ in sizes)
+    options = {
+        "below": min((w - gaps) / total_w, (h - lh - GAP - label) / span),
+        "beside": min((w - lw - GAP - gaps) / total_w, (h - label) / span),
+    }
+    if len(panels) > 1:
+        options["stacked"] = min(w / max(x for x, _ in sizes),
+                                 (h - lh - GAP - gaps - label * len(panels)) / sum(y for _, y in sizes))
+    best = max(options.values())
+    where = next(k for k, v in options.items() if v >= best * (0.97 if k == "below" else 1.0))
+    s = options[where]
+    if where == "stacked":
+        at, y = [], 0.0
+        for fw, fh in sizes:
+            at.append(((w - fw * s) / 2, y + label))
+            y += label + fh * s + GAP
+        height = y + lh
+        return {"s": s, "at": at, "key": ((w - lw) / 2, y), "size": (max(lw, max(x for x, _ in sizes) * s), height)}
+    pic_w, pic_h = total_w * s + gaps, span * s
+    x = (w - pic_w) / 2 if where == "below" else (w - lw - GAP - pic_w) / 2
+    at = []
+    for p, (fw, _) in zip(panels, sizes):
+        at.append((x, label + (p.frame[1] - top) * s))
+        x += fw * s + GAP
+    if where == "below":
+        return {"s": s, "at": at, "key": ((w - lw) / 2, label + pic_h + GAP),
+                "size": (max(pic_w, lw), label + pic_h + GAP + lh)}
+    x0 = at[0][0]
+    return {"s": s, "at": at, "key": (x0 + pic_w + GAP, label + pic_h - lh),
+            "size": (pic_w + GAP + lw, max(label + pic_h, lh))}
+
+
+TALLER = ("front", "back", "side")  # views of the whole body: a frame may run on up and down them
+
+
+def _taller(panels: list, box_mm: tuple[float, float], labels: dict) -> dict:
+    """The arrangement for the box, a single view of the whole body framed taller (more of the body
+    above and below, at the same scale) when its frame is wider than the box: so the drawing fills a
+    tall box instead of floating in it."""
+    plan = _arrange(panels, box_mm, labels)
+    spare = box_mm[1] - plan["size"][1]
+    if len(panels) > 1 or panels[0].view.name not in TALLER or spare < 1.0:
+        return plan
+    p = panels[0]
+    x0, y0, x1, y1 = p.frame
+    extra = min(spare / plan["s"], p.view.height - (y1 - y0))
+    up = min(y0, extra / 2)
+    down = min(p.view.height - y1, extra - up)
+    up = min(y0, extra - down)
+    p.frame = (x0, y0 - up, x1, y1 + down)
+    return _arrange(panels, box_mm, labels)
+
+
+def drawn_size(view, marker, essential, spillover, side="right", labels=None, muscle: Optional[str] = None,
+               box_mm: Optional[tuple[float, float]] = None, taller: bool = False) -> tuple[float, float]:
+    """The (width, height) in mm that the figure's views and key take in a box of box_mm: less than
+    the box on one side when the body part's shape does not match the box's; with TALLER, as figure
+    draws it, a view of the whole body framed to fill the box's height where it can."""
+    labels = {**DEFAULT_LABELS, **(labels or {})}
+    panels = _panels(view, marker, essential, spillover, side, muscle)
+    box_mm = tuple(box_mm or SIZES["handout"])
+    return (_taller if taller else _arrange)(panels, box_mm, labels)["size"]
 
 
 def figure(view, marker, essential, spillover, side="right", colors=None, uid="", labels=None,
@@ -411,7 +474,7 @@ def figure(view, marker, essential, spillover, side="right", colors=None, uid=""
     """A standalone SVG document for a box of box_mm (width, height) millimetres.
 
     The views the zones name, each framed on the body part that holds the marker,
-    the zones and the muscle, side by side; the key beside or below them.
+    the zones and the muscle, side by side (or one above the other); the key beside or below them.
     """
     _check(view, marker, essential, spillover, side, muscle)
     colors = {**DEFAULT_COLORS, **(colors or {})}
@@ -419,39 +482,23 @@ def figure(view, marker, essential, spillover, side="right", colors=None, uid=""
     uid = f"{uid}-" if uid and not uid.endswith("-") else uid
     box_mm = tuple(box_mm or SIZES["handout"])
     panels = _panels(view, marker, essential, spillover, side, muscle)
-    sizes = [(p.frame[2] - p.frame[0], p.frame[3] - p.frame[1]) for p in panels]
-    legend = _legend_size(labels)
-    labelled = len(panels) > 1
-    span = max(p.frame[3] for p in panels) - min(p.frame[1] for p in panels)
-    s, where = _layout([(w, span) for w, _ in sizes], box_mm, legend, labelled)
-    pic_w = sum(w for w, _ in sizes) * s + GAP * (len(panels) - 1)
-    top = min(p.frame[1] for p in panels)  # views of one body share a level: shoulders beside shoulders
-    pic_h = (max(p.frame[3] for p in panels) - top) * s
-    label_h = LABEL * 1.45 if labelled else 0.0
-    width = box_mm[0]
-    if where == "below":
-        height = label_h + pic_h + GAP + legend[1]
-        x = (width - pic_w) / 2
-        lx, ly = (width - legend[0]) / 2, label_h + pic_h + GAP
-    else:
-        height = max(label_h + pic_h, legend[1])
-        x = (width - legend[0] - GAP - pic_w) / 2
-        lx, ly = x + pic_w + GAP, label_h + pic_h - legend[1]
+    plan = _taller(panels, box_mm, labels)
+    s = plan["s"]
+    width, height = box_mm[0], plan["size"][1]
     clips, parts, crosses = {}, [], []
-    for i, (p, (fw, fh)) in enumerate(zip(panels, sizes)):
-        oy = label_h + (p.frame[1] - top) * s
+    for i, (p, (x, oy)) in enumerate(zip(panels, plan["at"])):
+        fw, fh = p.frame[2] - p.frame[0], p.frame[3] - p.frame[1]
         mm = _Mm(p.frame, s, x, oy)
         clips[f"frame{i}"] = (f'<rect class="frame" x="{_n(x)}" y="{_n(oy)}" width="{_n(fw * s)}" '
                               f'height="{_n(fh * s)}"/>')
         parts.append(_panel_svg(p, mm, uid, f"frame{i}", colors))
-        if labelled:
-            parts.append(f'<text class="view-label" x="{_n(x + fw * s / 2)}" y="{_n(LABEL * 1.05)}" text-anchor="middle" '
-                         f'font-family="sans-serif" font-size="{LABEL}" fill="#1a1a1a">'
+        if len(panels) > 1:
+            parts.append(f'<text class="view-label" x="{_n(x + fw * s / 2)}" y="{_n(oy - LABEL * 0.4)}" '
+                         f'text-anchor="middle" font-family="sans-serif" font-size="{LABEL}" fill="#1a1a1a">'
                          f'{_esc(labels.get(p.view.name, p.view.name))}</text>')
         crosses += [_cross(*mm.pt(mx, my), _esc(colors["marker"])) for mx, my in p.marks]
-        x += fw * s + GAP
     body = (_defs(uid, colors, clips) + "".join(parts) + f'<g class="marker">{"".join(crosses)}</g>'
-            + _legend(lx, ly, colors, labels, uid))
+            + _legend(*plan["key"], colors, labels, uid))
     text = describe(view, marker, essential, spillover, side, muscle)
     names = " and ".join(dict.fromkeys(p.view.what for p in panels))
     return _svg(width, height, f"Body map: {names}", text, body)
