@@ -426,14 +426,15 @@ def balance(room: dict, notes: bool = False) -> dict:
     tall, wide = room["notes"]
     if notes and tall and room["aside"] - room["main"] > tall * wide / room["text_w"]:
         return {"notes_beside": True}  # set narrower, the notes take more lines, as estimated
-    width, text = round(room["figure_w"], 1), room["text_w"] - room.get("float_w", 0.0)
+    # about half the text's lines run beside the press picture (grow, which must not overshoot, takes all)
+    width, text = round(room["figure_w"], 1), room["text_w"] - room.get("float_w", 0.0) / 2
     below = room["aside"] - room["figure"]
     now = max(room["main"], room["aside"])
     best = (width, now)
     w = width
     while room["text_w"] - (w + WIDTH_STEP_MM - width) >= TEXT_MIN_MM:
         w += WIDTH_STEP_MM
-        main = room["main"] * text / (text - (w - width))  # as in grow: the text's growth overestimated
+        main = room["main"] * text / (text - (w - width))
         # "Where it hurts" set again at the new width, each line a tenth short of full
         fewer = sum((n - math.ceil(run / (0.9 * w))) * line for run, line, n in room.get("hurts", []))
         aside = room["aside"] - max(0.0, fewer)
@@ -466,8 +467,10 @@ def grow(entry: dict, room: dict, drawn=None) -> dict:
     # the box is as tall as what is drawn in it, a view of the whole body framed taller to fill it
     tall = drawn((best[0], box), taller=True)[1] if drawn else box
     entry = {**entry, "figure_mm": round(max(render.FIGURE_MIN_MM, min(box, tall + 0.5)), 1)}
-    if best[0] != render.FIGURE_WIDTH_MM:
-        entry["figure_w_mm"] = best[0]
+    width = min(best[0], entry["figure_mm"])  # the box stays taller than wide, beside the text
+    entry.pop("figure_w_mm", None)
+    if width != render.FIGURE_WIDTH_MM:
+        entry["figure_w_mm"] = width
     return entry
 
 

@@ -458,7 +458,7 @@ def handout_html(book: Book, spots: Iterable[Spot], profile: Profile, personal: 
     c = practice.contact
     plan_map = None
     if len(spots) > 1:
-        marks = [(s.number, s.location.view, s.location.marker) for s in spots]
+        marks = [(p["spot"].number, p["spot"].location.view, p["spot"].location.marker, p["side"]) for p in pages]
         svg = bodymap.overview(marks, colors=profile.figure_colors, uid="plan", labels=t)
         plan_map = Figure(target.image("plan", svg), bodymap.overview_description(marks))
     return environment().get_template("handout.html").render(

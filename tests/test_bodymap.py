@@ -458,6 +458,22 @@ def test_overview():
     assert "1: on the outer front of the lower right thigh" in text and "6:" in text
 
 
+def test_overview_marks_the_side_pressed():
+    """A packet for the left side numbers its spots on the left of the body (the viewer's right on the front
+    view, the viewer's left on the back view); "both" numbers each spot twice."""
+    def dots(side):
+        root = parse(bodymap.overview([(1, "front", [40, 25], side), (2, "back", [60, 25], side)], box_mm=(100, 100)))
+        return [float(c.get("cx")) for g in root.iter(f"{SVG}g") if g.get("class") == "spots"
+                for c in g.iter(f"{SVG}circle")]
+
+    right, left, both = dots("right"), dots("left"), dots("both")
+    front_mid, back_mid = (left[0] + right[0]) / 2, (left[1] + right[1]) / 2
+    assert front_mid < 50 < back_mid  # the front view at the left of the box, the back view at its right
+    assert right[0] < front_mid < left[0] and left[1] < back_mid < right[1]
+    assert len(both) == 4 and sorted(both) == sorted(right + left)
+    assert "left" in bodymap.overview_description([(5, "front", [40, 25], "left")])
+
+
 def test_overview_markers_sit_where_their_spots_are(book):
     """Each numbered dot lies in the spot's region on the overview: 10 on the arch side of the foot, not the heel."""
     from book.bodymap import overview_position

@@ -383,8 +383,6 @@ def test_a_translation_must_keep_the_markdown_structure_and_references(tiny, cap
     assert cli("check", "--chapters", tiny, "--practice", "cabinet-lumiere") == 0
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: French handouts with a client, a therapist and notes overflow A4 "
-                   "since the safety block by body area (cautions.yaml) was added")
 def test_french_handouts_fit_one_a4_page_with_client_and_notes():
     """French runs longer than English: every French handout still fits the sample's A4 page."""
     from book import build, render

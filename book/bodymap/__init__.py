@@ -579,7 +579,9 @@ def _free_place(x: float, y: float, placed: list, outline, r: float) -> tuple[fl
 
 def overview(spots: list[tuple[int, str, object]], colors=None, uid="", labels=None,
              box_mm: Optional[tuple[float, float]] = None) -> str:
-    """Front and back full body side by side, every spot numbered at its place."""
+    """Front and back full body side by side, every spot numbered at its place: SPOTS are
+    (number, view, marker) on the body's right side, or (number, view, marker, side) with side
+    "left" (mirrored) or "both" (numbered on each side)."""
     colors = {**DEFAULT_COLORS, **(colors or {})}
     labels = {**DEFAULT_LABELS, **(labels or {})}
     uid = f"{uid}-" if uid and not uid.endswith("-") else uid
@@ -595,17 +597,19 @@ def overview(spots: list[tuple[int, str, object]], colors=None, uid="", labels=N
         clips[name] = f'<rect x="{_n(x)}" y="{_n(label_h)}" width="{_n(200 * s)}" height="{_n(400 * s)}"/>'
         dots, placed = [], []
         outline = flatten(v.outline)
-        for number, view, marker in spots:
-            where, px, py = overview_position(view, marker)
+        for number, view, marker, *side in spots:
+            where, x0, py = overview_position(view, marker)
             if where != name:
                 continue
-            px, py = _free_place(px, py, placed, outline, DOT / s)
-            placed.append((px, py))
-            cx, cy = mm.pt(px, py)
-            dots.append(f'<circle cx="{_n(cx)}" cy="{_n(cy)}" r="{DOT}" fill="{_esc(colors["marker"])}" '
-                        f'stroke="white" stroke-width="0.4"/>'
-                        f'<text x="{_n(cx)}" y="{_n(cy + 1.1)}" text-anchor="middle" font-family="sans-serif" '
-                        f'font-size="3" font-weight="bold" fill="white">{number}</text>')
+            side = (side or ["right"])[0] or "right"
+            for px in {"right": [x0], "left": [v.width - x0], "both": [x0, v.width - x0]}[side]:
+                px, py0 = _free_place(px, py, placed, outline, DOT / s)
+                placed.append((px, py0))
+                cx, cy = mm.pt(px, py0)
+                dots.append(f'<circle cx="{_n(cx)}" cy="{_n(cy)}" r="{DOT}" fill="{_esc(colors["marker"])}" '
+                            f'stroke="white" stroke-width="0.4"/>'
+                            f'<text x="{_n(cx)}" y="{_n(cy + 1.1)}" text-anchor="middle" font-family="sans-serif" '
+                            f'font-size="3" font-weight="bold" fill="white">{number}</text>')
         parts.append(_panel_svg(p, mm, uid, name, colors)
                      + f'<text x="{_n(x + 100 * s)}" y="{_n(LABEL * 1.05)}" text-anchor="middle" font-family="sans-serif" '
                      f'font-size="{LABEL}" fill="#1a1a1a">{_esc(labels[name])}</text>'
@@ -619,9 +623,9 @@ def overview_description(spots) -> str:
     if not spots:
         return "Front and back of the body, with no spots marked."
     items = []
-    for number, view, marker in spots:
+    for number, view, marker, *side in spots:
         v = VIEW_DATA[view]
-        items.append(f"{number}: {_where(v, marker, 'right')}")
+        items.append(f"{number}: {_where(v, marker, (side or ['right'])[0] or 'right')}")
     return "Front and back of the body with each spot numbered. " + "; ".join(items) + "."
 
 
