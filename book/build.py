@@ -197,8 +197,17 @@ def measure(page) -> dict:
         "float_w": (press.margin_width() * MM) if press else 0.0,
         "hurts": [_run(block) for block in hurts.children] if hurts else [],
         "notes": (notes.margin_height() * MM, notes.width * MM) if notes else (0.0, 0.0),
+        "char_mm": _char_mm(_find(main, "summary")) if main else 0.0,
         "title_mm": balanced_width(title),
     }
+
+
+def _char_mm(block) -> float:
+    """The mean width of a character in BLOCK's lines, in mm (0 if it has none)."""
+    lines = _lines(block) if block is not None else []
+    chars = sum(len(child.text) for line in lines for child in line.children if getattr(child, "text", None))
+    width = sum(child.margin_width() for line in lines for child in line.children if getattr(child, "text", None))
+    return width * MM / chars if chars else 0.0
 
 
 def _run(block) -> tuple[float, float, int]:
@@ -404,11 +413,11 @@ def _layout(book, profile, spots, personal, paper, layout: Layout):
 def drawn(spot, personal: Personal, profile: practice.Profile):
     """The size SPOT's body map takes in a box of (width, height) mm on its page (render.drawn_size)."""
     side = personal.spot_dose.get(str(spot.number), {}).get("side") or personal.side or "right"
-    return lambda box, taller=False: render.drawn_size(spot, box, side=side, labels=profile.labels, taller=taller)
+    return lambda box: render.drawn_size(spot, box, side=side, labels=profile.labels)
 
 
 SLACK_MM = 3.0  # what the estimates keep back, so that rounding never pushes the safety block over
-TEXT_MIN_MM = 88.0  # the text column never narrower: about 45 characters a line at 12 pt
+LINE_CHARS = 60  # the text column never narrower than this many characters a line (house style: 60 to 75)
 WIDTH_STEP_MM = 2.0
 
 
@@ -416,6 +425,19 @@ def plan(entry: dict, room: dict, drawn=None) -> dict:
     """ENTRY (how the page was laid out) with its title balanced and its body map grown (grow), from
     the room that layout left (measure)."""
     return grow({**entry, "title_mm": room["title_mm"]}, room, drawn)
+
+
+def _wider(room: dict, beside: float):
+    """(width, the text column's height as estimated) for each wider body-map column the text column
+    can give up, in steps. BESIDE: the share of the text's lines taken to run beside the press picture,
+    which narrow most (1: all of them, so that the estimate overshoots the text's growth)."""
+    width = round(room["figure_w"], 1)
+    text = room["text_w"] - beside * room.get("float_w", 0.0)
+    narrowest = LINE_CHARS * (room.get("char_mm") or 2.0)
+    w = width
+    while room["text_w"] - (w + WIDTH_STEP_MM - width) >= narrowest:
+        w += WIDTH_STEP_MM
+        yield w, room["main"] * text / (text - (w - width))
 
 
 def balance(room: dict, notes: bool = False) -> dict:
@@ -426,17 +448,11 @@ def balance(room: dict, notes: bool = False) -> dict:
     tall, wide = room["notes"]
     if notes and tall and room["aside"] - room["main"] > tall * wide / room["text_w"]:
         return {"notes_beside": True}  # set narrower, the notes take more lines, as estimated
-    # about half the text's lines run beside the press picture (grow, which must not overshoot, takes all)
-    width, text = round(room["figure_w"], 1), room["text_w"] - room.get("float_w", 0.0) / 2
-    below = room["aside"] - room["figure"]
     now = max(room["main"], room["aside"])
-    best = (width, now)
-    w = width
-    while room["text_w"] - (w + WIDTH_STEP_MM - width) >= TEXT_MIN_MM:
-        w += WIDTH_STEP_MM
-        main = room["main"] * text / (text - (w - width))
+    best = (None, now)
+    for w, main in _wider(room, 0.5):
         # "Where it hurts" set again at the new width, each line a tenth short of full
-        fewer = sum((n - math.ceil(run / (0.9 * w))) * line for run, line, n in room.get("hurts", []))
+        fewer = sum((n - math.ceil(run / (0.9 * w))) * line for run, line, n in room["hurts"])
         aside = room["aside"] - max(0.0, fewer)
         if max(main, aside) < best[1]:
             best = (w, max(main, aside))
@@ -447,27 +463,22 @@ def grow(entry: dict, room: dict, drawn=None) -> dict:
     """ENTRY with its body map's box sized from the ROOM a layout left: the box takes the column's full
     height; if the body part is wider than tall, the column widens (the text column narrowing, and so
     growing, within the height there is) until the drawing fills that height or the text would run too
-    long; the box is as tall as the drawing then is. Without DRAWN the column keeps its width."""
+    long. Without DRAWN the column keeps its width."""
     height = max(room["main"], room["aside"]) + room["spare"] - SLACK_MM  # what the columns may take
-    below = room["aside"] - room["figure"]  # "Where it hurts", under the body map
-    # The lines beside the press picture are the ones that narrow most: the estimate takes every line
-    # to be one of them, so it overshoots the text's growth rather than falls short.
-    width, text = round(room["figure_w"], 1), room["text_w"] - room.get("float_w", 0.0)
-    box = height - below
+    box = height - (room["aside"] - room["figure"])  # less "Where it hurts", under the body map
+    width = round(room["figure_w"], 1)
     best = (width, drawn((width, box))[1] if drawn else box)
-    w = width
-    while drawn and best[1] < box - 0.5 and room["text_w"] - (w + WIDTH_STEP_MM - width) >= TEXT_MIN_MM:
-        w += WIDTH_STEP_MM
+    for w, main in _wider(room, 1.0) if drawn else ():
         # "Where it hurts" gets no shorter in a wider column, to be safe
-        if room["main"] * text / (text - (w - width)) > height:
+        if best[1] >= box - 0.5 or main > height:
             break
         tall = drawn((w, box))[1]
         if tall > best[1] + 0.5:
             best = (w, tall)
-    # the box is as tall as what is drawn in it, a view of the whole body framed taller to fill it
-    tall = drawn((best[0], box), taller=True)[1] if drawn else box
-    entry = {**entry, "figure_mm": round(max(render.FIGURE_MIN_MM, min(box, tall + 0.5)), 1)}
-    width = min(best[0], entry["figure_mm"])  # the box stays taller than wide, beside the text
+    # The box fills the column (a view of the whole body is framed taller to fill it; a head or a foot
+    # as wide as it may be sits in the middle of it), so the page ends at the safety block.
+    entry = {**entry, "figure_mm": round(max(render.FIGURE_MIN_MM, box), 1)}
+    width = min(best[0], entry["figure_mm"] - 1)  # the box stays taller than wide, beside the text
     entry.pop("figure_w_mm", None)
     if width != render.FIGURE_WIDTH_MM:
         entry["figure_w_mm"] = width

@@ -137,12 +137,12 @@ def spot_figure(spot: Spot, target: Target, *, side: str = "right", colors: Opti
     return Figure(target.image(f"{spot_id(spot.number)}-{side}-{size}", svg), alt)
 
 
-def drawn_size(spot: Spot, box_mm: tuple[float, float], *, side: str = "right", labels: Optional[dict] = None,
-               taller: bool = False):
-    """The (width, height) mm that spot_figure's drawing takes in a box of box_mm (bodymap.drawn_size)."""
+def drawn_size(spot: Spot, box_mm: tuple[float, float], *, side: str = "right", labels: Optional[dict] = None):
+    """The (width, height) mm that spot_figure's views and key take in a box of box_mm, framed as they
+    are before bodymap.figure frames a view of the whole body taller to fill the box."""
     loc, ref = spot.location, spot.referral
     return bodymap.drawn_size(loc.view, loc.marker, ref.essential, ref.spillover, side=side, labels=labels,
-                              muscle=spot.muscles[0], box_mm=box_mm, taller=taller)
+                              muscle=spot.muscles[0], box_mm=box_mm)
 
 
 def press_figure(spot: Spot, target: Target, *, side: str = "right", box_mm=None) -> Optional[Figure]:

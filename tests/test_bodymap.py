@@ -635,3 +635,44 @@ def test_figure_command_previews_a_figure_at_a_size(tmp_path, suffix):
                          capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode == 2 and "f.gif: -o: must end in .svg or .png" in bad.stderr
     assert not (tmp_path / "f.gif").exists()
+
+
+def _spot_svg(spot, box):
+    loc, ref = spot.location, spot.referral
+    args = (loc.view, loc.marker, ref.essential, ref.spillover)
+    return (bodymap.figure(*args, muscle=spot.muscles[0], box_mm=box),
+            bodymap.drawn_size(*args, muscle=spot.muscles[0], box_mm=box))
+
+
+def test_two_views_go_one_above_the_other_only_in_a_tall_narrow_box(book):
+    """Spot 4's figure has a front and a back view: side by side in the book's and the EPUB's boxes; in a
+    handout's tall, narrow figure column, one above the other, where each is drawn at least 1.5 times as
+    large as it would be side by side."""
+    spot = book.spot(4)
+
+    def views(box):
+        svg, size = _spot_svg(spot, box)
+        labels = [(float(t.get("x")), float(t.get("y"))) for t in parse(svg).iter(f"{SVG}text")
+                  if t.get("class") == "view-label"]
+        frames = [float(r.get("width")) for r in parse(svg).iter(f"{SVG}rect") if r.get("class") == "frame"]
+        return labels, frames, size
+
+    for box in (bodymap.SIZES["book"], bodymap.SIZES["epub"], (120, 70)):
+        ((x1, y1), (x2, y2)), _, _ = views(box)
+        assert y1 == y2 and x1 < x2, box  # side by side
+    (_, beside_frames, _), ((a, b), stacked_frames, (w, _)) = views((56, 60)), views((56, 150))
+    assert a[0] == b[0] and b[1] > a[1] + 40 and w <= 56  # one above the other, inside the box
+    assert stacked_frames[0] >= 1.5 * beside_frames[0]
+
+
+def test_a_whole_body_view_is_framed_taller_to_fill_a_tall_box(book):
+    """Spot 9's chest frame is wider than tall: in a tall box the front view runs on below it, at
+    the same scale, so the drawing fills the box instead of floating in white."""
+    spot = book.spot(9)
+    svg, (w, h) = _spot_svg(spot, (90, 150))
+    assert h < 140  # on its own frame the chest is shorter than the box
+    height = float(re.search(r'height="([\d.]+)mm"', svg).group(1))
+    assert abs(height - 150) < 1.0
+    frames = [float(r.get("height")) for svg_ in (svg, _spot_svg(spot, (90, h))[0])
+              for r in parse(svg_).iter(f"{SVG}rect") if r.get("class") == "frame"]
+    assert frames[0] > frames[1] + 150 - h - 1  # the frame itself grew by the room, not the white around it

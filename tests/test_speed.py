@@ -61,3 +61,26 @@ def test_help_and_check_do_not_load_weasyprint(tiny):
     assert run("--help") == "LOADED []"
     # check lays out every handout (as the build would), so it loads WeasyPrint, but not the EPUB writer
     assert "ebooklib" not in run("check", "--chapters", tiny)
+
+
+def test_a_45_spot_book_is_laid_out_once_plus_at_most_one_fix_pass(tmp_path, monkeypatch):
+    """From 45 spots the map's heading already starts its page: asking it to break before would never take
+    effect. Fixes are asked for only where they change something, so the book is laid out once, plus at
+    most one pass of page fixes; and the map's heading stays on the page of its figure."""
+    import weasyprint
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_build import make_chapters
+    from book import build, pdf, render
+
+    book, profile = build.load(build.Job(chapters=make_chapters(tmp_path / "chapters", 45)))
+    assert len(book.spots) == 45
+    layouts = []
+    real = weasyprint.HTML.render
+    monkeypatch.setattr(weasyprint.HTML, "render", lambda self, *a, **k: layouts.append(1) or real(self, *a, **k))
+    document = pdf.render(render.book_html(book, profile), profile, "book", "6x9", base=book.root)
+    assert 1 <= len(layouts) <= 2, f"{len(layouts)} layouts"
+    heading = [i for i, page in enumerate(document.pages) if "map-title" in page.anchors]
+    assert heading, "the map's heading"
+    page = document.pages[heading[0]]._page_box
+    assert build._find(page, "overview") is not None, "the map's figure is on its heading's page"

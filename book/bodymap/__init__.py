@@ -393,36 +393,35 @@ def _svg(width: float, height: float, title: str, desc: str, body: str) -> str:
     )
 
 
+STACK = 1.15  # two views go one above the other only when that draws them this much larger
+
+
 def _arrange(panels, box_mm, labels) -> dict:
-    """Where the views and the key go in the box, drawing the views largest with the key outside them:
-    side by side with the key below or beside, or (several views in a tall box) one above the other.
-    Gives the mm per view unit ("s"), each view's top left ("at"), the view labels' baseline offset,
-    the key's top left ("key") and the size the drawing takes ("size")."""
+    """Where the views and the key go in the box, drawing the views largest with the key below or
+    beside them, never over the body. Views stand side by side; in a box so tall and narrow that side
+    by side they would be drawn small (a handout's figure column), one above the other. Gives the mm
+    per view unit ("s"), each view's top left ("at"), the key's top left ("key") and the size the
+    drawing takes ("size")."""
     w, h = box_mm
     sizes = [(p.frame[2] - p.frame[0], p.frame[3] - p.frame[1]) for p in panels]
     lw, lh = _legend_size(labels)
     label = LABEL * 1.45 if len(panels) > 1 else 0.0
     gaps = GAP * (len(panels) - 1)
-    top = min(p.frame[1] for p in panels)  # side by side, views of one body share a level
+    top = min(p.frame[1] for p in panels)  # views of one body share a level: shoulders beside shoulders
     span = max(p.frame[3] for p in panels) - top
     total_w = sum(x for x, _ in sizes)
-    options = {
-        "below": min((w - gaps) / total_w, (h - lh - GAP - label) / span),
-        "beside": min((w - lw - GAP - gaps) / total_w, (h - label) / span),
-    }
+    below = min((w - gaps) / total_w, (h - lh - GAP - label) / span)
+    beside = min((w - lw - GAP - gaps) / total_w, (h - label) / span)
+    where, s = ("below", below) if below >= beside * 0.97 else ("beside", beside)
     if len(panels) > 1:
-        options["stacked"] = min(w / max(x for x, _ in sizes),
-                                 (h - lh - GAP - gaps - label * len(panels)) / sum(y for _, y in sizes))
-    best = max(options.values())
-    where = next(k for k, v in options.items() if v >= best * (0.97 if k == "below" else 1.0))
-    s = options[where]
-    if where == "stacked":
-        at, y = [], 0.0
-        for fw, fh in sizes:
-            at.append(((w - fw * s) / 2, y + label))
-            y += label + fh * s + GAP
-        height = y + lh
-        return {"s": s, "at": at, "key": ((w - lw) / 2, y), "size": (max(lw, max(x for x, _ in sizes) * s), height)}
+        stacked = min(w / max(x for x, _ in sizes), (h - lh - GAP - gaps - label * len(panels)) / sum(y for _, y in sizes))
+        if stacked >= STACK * s:
+            at, y = [], 0.0
+            for fw, fh in sizes:
+                at.append(((w - fw * stacked) / 2, y + label))
+                y += label + fh * stacked + GAP
+            return {"s": stacked, "at": at, "key": ((w - lw) / 2, y),
+                    "size": (max(lw, max(x for x, _ in sizes) * stacked), y + lh)}
     pic_w, pic_h = total_w * s + gaps, span * s
     x = (w - pic_w) / 2 if where == "below" else (w - lw - GAP - pic_w) / 2
     at = []
@@ -432,8 +431,7 @@ def _arrange(panels, box_mm, labels) -> dict:
     if where == "below":
         return {"s": s, "at": at, "key": ((w - lw) / 2, label + pic_h + GAP),
                 "size": (max(pic_w, lw), label + pic_h + GAP + lh)}
-    x0 = at[0][0]
-    return {"s": s, "at": at, "key": (x0 + pic_w + GAP, label + pic_h - lh),
+    return {"s": s, "at": at, "key": (at[0][0] + pic_w + GAP, label + pic_h - lh),
             "size": (pic_w + GAP + lw, max(label + pic_h, lh))}
 
 
@@ -459,14 +457,13 @@ def _taller(panels: list, box_mm: tuple[float, float], labels: dict) -> dict:
 
 
 def drawn_size(view, marker, essential, spillover, side="right", labels=None, muscle: Optional[str] = None,
-               box_mm: Optional[tuple[float, float]] = None, taller: bool = False) -> tuple[float, float]:
-    """The (width, height) in mm that the figure's views and key take in a box of box_mm: less than
-    the box on one side when the body part's shape does not match the box's; with TALLER, as figure
-    draws it, a view of the whole body framed to fill the box's height where it can."""
+               box_mm: Optional[tuple[float, float]] = None) -> tuple[float, float]:
+    """The (width, height) in mm that the figure's views and key take in a box of box_mm, each view on
+    its smallest frame: less than the box on one side when the body part's shape does not match the
+    box's (figure then frames a view of the whole body taller)."""
     labels = {**DEFAULT_LABELS, **(labels or {})}
     panels = _panels(view, marker, essential, spillover, side, muscle)
-    box_mm = tuple(box_mm or SIZES["handout"])
-    return (_taller if taller else _arrange)(panels, box_mm, labels)["size"]
+    return _arrange(panels, tuple(box_mm or SIZES["handout"]), labels)["size"]
 
 
 def figure(view, marker, essential, spillover, side="right", colors=None, uid="", labels=None,
@@ -474,7 +471,7 @@ def figure(view, marker, essential, spillover, side="right", colors=None, uid=""
     """A standalone SVG document for a box of box_mm (width, height) millimetres.
 
     The views the zones name, each framed on the body part that holds the marker,
-    the zones and the muscle, side by side (or one above the other); the key beside or below them.
+    the zones and the muscle, side by side; the key beside or below them.
     """
     _check(view, marker, essential, spillover, side, muscle)
     colors = {**DEFAULT_COLORS, **(colors or {})}
