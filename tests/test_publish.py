@@ -58,9 +58,9 @@ def new_build(chapters, out):
 
 
 def wait_for_staging(out: Path, process) -> None:
-    """Until the build has made its staging set and its first handout has started (or it ended)."""
+    """Until the build has made its staging set and started on its outputs (or it ended)."""
     for _ in range(3000):
-        if process.poll() is not None or any(out.glob(f".build-{process.pid}-*/handouts/*")):
+        if process.poll() is not None or any(out.glob(f".build-{process.pid}-*/handouts")):
             return
         time.sleep(0.02)
 
@@ -127,7 +127,12 @@ def test_killed_worker_is_one_line_and_leaves_old_set(sets, tmp_path):
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wait_for_staging(out, process)
     children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
-    workers = [int(pid) for pid in children.read_text().split()] if children.exists() else []
+    workers = []
+    for _ in range(500):  # the pool forks its workers just after the staging set is made
+        workers = [int(pid) for pid in children.read_text().split()] if children.exists() else []
+        if workers or process.poll() is not None:
+            break
+        time.sleep(0.01)
     if not workers:
         process.kill()
         process.wait()
