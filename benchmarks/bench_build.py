@@ -68,6 +68,24 @@ def pages(pdf: Path) -> int:
     return int(m.group(1)) if m else 0
 
 
+CEILING = r"""
+import sys, time
+from multiprocessing import Pool
+def work(_):
+    return sum(i * i for i in range(3_000_000))
+t = time.perf_counter(); [work(0) for _ in range(4)]; one = time.perf_counter() - t
+t = time.perf_counter()
+with Pool(2) as pool:
+    pool.map(work, range(4))
+print(one / (time.perf_counter() - t))
+"""
+
+
+def cpu_ceiling() -> float:
+    """How much faster two CPU-bound Python processes run than one after the other: what two cores give."""
+    return float(subprocess.run([PY, "-c", CEILING], capture_output=True, text=True, check=True).stdout)
+
+
 BARE = r"""
 import sys, weasyprint
 from pathlib import Path
@@ -79,7 +97,7 @@ book, profile = build.load(job)
 kind = sys.argv[1]
 html = render.handout_html(book, [book.spots[0]], profile, Personal()) if kind == "handout" else pdf.typeset(render.book_html(book, profile))
 Path(sys.argv[2]).write_text(html)
-css = "\n".join((Path({root!r}) / "styles" / n).read_text() for n in ("base.css", kind + ".css")) + profile.css()
+css = "\n".join((Path({root!r}) / "styles" / n).read_text() for n in ("base.css", kind + ".css")) + profile.css(None, kind)
 Path(sys.argv[3]).write_text(css)
 """
 
@@ -150,11 +168,17 @@ def main() -> int:
                     "tasks = [([str(s.number)], Personal(), Path(%r) / f'{s.number}.pdf') for s in b.spots]\n"
                     "assert all(not isinstance(r, Exception) for _, r in build.parallel_handouts(job, tasks, int(sys.argv[1])))")
             code = code % (str(ROOT), str(ROOT / "chapters"), str(tmp))
-            one = timed([PY, "-c", code, "1"], args.runs)
             cores = len(os.sched_getaffinity(0))
-            many = timed([PY, "-c", code, str(cores)], args.runs)
+            before = os.getloadavg()[0]
+            # one worker and all cores by turns, so that a machine slowing down or speeding up moves both alike
+            ones, manys = [], []
+            for _ in range(args.runs):
+                ones.append(timed([PY, "-c", code, "1"], 1))
+                manys.append(timed([PY, "-c", code, str(cores)], 1))
+            one, many = statistics.median(ones), statistics.median(manys)
             print(f"parallel: 15 handouts, 1 worker {one:.2f} s, {cores} workers {many:.2f} s = {one / many:.2f}x faster "
-                  f"(load average before: {os.getloadavg()[0]:.2f})")
+                  f"(load average before: {before:.2f}; the same machine runs two CPU-bound Python processes "
+                  f"{cpu_ceiling():.2f}x faster than one after the other)")
         if "startup" in only:
             bare = timed([PY, "-c", "pass"], max(args.runs, 5))
             helps = timed([PY, str(ROOT / "make_book.py"), "--help"], max(args.runs, 5))

@@ -612,9 +612,11 @@ def handout_pool(job: Job, tasks: list, workers: Optional[int] = None, loaded=No
 
     The pool has one worker per free core (RESERVE cores are left for what this process does meanwhile,
     such as laying out the book), never more workers than tasks. LOADED, the (book, profile) this process
-    already holds, is handed to the workers by forking. When the caller stops early (an error, Ctrl-C,
-    SIGTERM), the workers are stopped at once.
+    already holds, is handed to the workers by forking, and so is WeasyPrint, imported first. When the
+    caller stops early (an error, Ctrl-C, SIGTERM), the workers are stopped at once.
     """
+    from . import pdf  # noqa: F401  (WeasyPrint imported here once, before the workers fork, not in each)
+
     workers = workers or max(1, min(len(tasks), cores() - reserve))
     _worker_state.update(job=job, loaded=loaded or load(job))
     context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
