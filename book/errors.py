@@ -5,6 +5,7 @@ line breaks and caps the length, so one problem is always one readable line.
 """
 from __future__ import annotations
 
+import os
 import re
 import reprlib
 from dataclasses import dataclass
@@ -74,8 +75,8 @@ class SourceError(Exception):
 def display(path: Path | str) -> str:
     """A path as the user wrote it: relative to the working directory when possible."""
     p = Path(path)
-    try:
-        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    try:  # links are not followed: build/handouts/x.pdf stays that, not the published set it points into
+        return str(Path(os.path.abspath(p)).relative_to(os.path.abspath(Path.cwd())))
     except (ValueError, OSError, RuntimeError):
         return str(p)
 
