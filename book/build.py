@@ -583,11 +583,15 @@ def _worker_handout(job: Job, keys: list[str], personal: Personal, out: Path) ->
     return write_handout(job, keys, personal, out, book, profile)
 
 
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
 def _ignore_interrupts(main: int) -> None:
     """Workers leave Ctrl-C and SIGTERM to the main process MAIN, which stops them (no tracebacks from
     them), and die with it: a killed build leaves no worker writing on."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # blocked by handout_pool while it forked
     with contextlib.suppress(OSError, AttributeError):
         import ctypes
 
@@ -622,7 +626,14 @@ def handout_pool(job: Job, tasks: list, workers: Optional[int] = None, loaded=No
     context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start, initargs=(job, os.getpid()))
     try:
-        yield [(task, pool.submit(_worker_handout, job, *task)) for task in tasks]
+        # The workers fork as the tasks go in. Ctrl-C and SIGTERM wait meanwhile: one arriving mid-fork
+        # would reach a worker before it ignores it, or be swallowed by a fork hook in this process.
+        signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            futures = [(task, pool.submit(_worker_handout, job, *task)) for task in tasks]
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+        yield futures
     except BaseException:
         processes = list((getattr(pool, "_processes", None) or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
@@ -736,6 +747,8 @@ def build_all(job: Job, out: Path, pdf_variant: str = "pdf/ua-1", force: bool = 
     unchanged = {name for name, fp in fingerprints.items() if before.get(name) == fp and (out / name).is_file()}
     if unchanged == set(fingerprints) and set(before) == set(fingerprints):
         return [], len(unchanged)
+    from . import pdf  # noqa: F401  (WeasyPrint, and the helpers it runs to find its libraries, before any output)
+
     try:
         out.mkdir(parents=True, exist_ok=True)
         remove_stale(out)

@@ -3,6 +3,7 @@ and the next build leaves no staging behind.
 
 The old outputs are built with one practice and the new ones with another, so a mix of the two
 (the book of one practice, the handouts of the other) would show."""
+import contextlib
 import hashlib
 import os
 import shutil
@@ -127,9 +128,16 @@ def test_killed_worker_is_one_line_and_leaves_old_set(sets, tmp_path):
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wait_for_staging(out, process)
     children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+    def forked(pid: str) -> bool:
+        """A worker: a fork of the build (the same command line), not a helper the build ran (the C
+        compiler that ctypes asks for library names, multiprocessing's resource tracker)."""
+        with contextlib.suppress(OSError):
+            return Path(f"/proc/{pid}/cmdline").read_bytes() == Path(f"/proc/{process.pid}/cmdline").read_bytes()
+        return False
+
     workers = []
     for _ in range(500):  # the pool forks its workers just after the staging set is made
-        workers = [int(pid) for pid in children.read_text().split()] if children.exists() else []
+        workers = [int(pid) for pid in children.read_text().split() if forked(pid)] if children.exists() else []
         if workers or process.poll() is not None:
             break
         time.sleep(0.01)
