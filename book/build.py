@@ -174,13 +174,12 @@ def _lines(box) -> list:
 
 def measure(page) -> dict:
     """Room on a laid-out handout page, in mm: what is left at the foot of the content area, the heights
-    of the text column, the figure column, the body map and the dose box, the widths of the two columns,
-    and a width for the title's lines."""
+    of the text column, the figure column and the body map, the widths of the two columns and of a
+    character, what "Where it hurts" and the notes take, and a width for the title's lines."""
     root = page._page_box
     article = _find(root, "handout")
     area_bottom = root.content_box_y() + root.height
     main, aside, title = _find(article, "main"), _find(article, "aside"), _find(article, "balance")
-    dose = _find(main, "dose-box") if main else None
     top = main.content_box_y() if main else 0
     figure = _find(aside, "bodymap") if aside else None
     press = _find(main, "press-picture") if main else None
@@ -190,7 +189,6 @@ def measure(page) -> dict:
         "spare": (area_bottom - _bottom(article)) * MM,
         "main": (_bottom(main) - top) * MM if main else 0.0,
         "aside": (_bottom(aside) - top) * MM if aside else 0.0,
-        "dose": (dose.margin_height() * MM) if dose else 0.0,
         "figure": (figure.margin_height() * MM) if figure else 0.0,
         "figure_w": (aside.width * MM) if aside else 0.0,
         "text_w": (main.width * MM) if main else 0.0,
